@@ -1,0 +1,63 @@
+"""`extract_article`: one news page in, one clean `Article` out (pure: no I/O, no clock)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from crawler.extraction.body import extract_main_text, join_paragraphs
+from crawler.extraction.boilerplate import strip_boilerplate
+from crawler.extraction.classify import is_article_page
+from crawler.extraction.decode import decode_document, parse_document
+from crawler.extraction.links import page_links
+from crawler.extraction.metadata import extract_metadata
+from crawler.extraction.options import ExtractionOptions
+from crawler.items import Article
+
+
+def extract_article(
+    html: bytes | str,
+    url: str,
+    fetched_at: datetime,
+    options: ExtractionOptions | None = None,
+    *,
+    content_type: str | None = None,
+) -> Article:
+    """The article in ``html`` fetched from ``url`` at ``fetched_at`` (aware).
+
+    ``content_type`` is the HTTP header (its charset wins). Raises `ExtractionError`
+    subclasses for documents that are empty, not HTML, too large or too complex.
+    """
+    options = options or ExtractionOptions()
+    text, decode_flags = decode_document(html, content_type, options.max_html_bytes)
+    tree = parse_document(text, options.max_tree_elements)
+    links = page_links(tree, url)
+    main = extract_main_text(tree, url, options)
+    meta = extract_metadata(tree, url, fetched_at, options, main.meta)
+    paragraphs = strip_boilerplate(
+        main.paragraphs, (meta.title, main.meta.get("title")), meta.byline_lines
+    )
+    body = join_paragraphs(paragraphs)
+    return Article(
+        url=url,
+        fetched_at=fetched_at,
+        body=body,
+        title=meta.title,
+        canonical_url=meta.canonical_url,
+        authors=meta.authors,
+        byline=meta.byline,
+        published_at=meta.published.value if meta.published else None,
+        published_raw=meta.published.raw if meta.published else None,
+        published_tz=meta.published.tz if meta.published else None,
+        modified_at=meta.modified.value if meta.modified else None,
+        modified_raw=meta.modified.raw if meta.modified else None,
+        language=meta.language,
+        description=meta.description,
+        site_name=meta.site_name,
+        tags=meta.tags,
+        image_url=meta.image_url,
+        word_count=len(body.split()),
+        is_article=is_article_page(url, meta.page_types, tree, paragraphs),
+        provenance=dict(meta.provenance),
+        flags=decode_flags + meta.flags,
+        links=links,
+    )

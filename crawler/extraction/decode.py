@@ -1,0 +1,170 @@
+"""From fetched bytes to a parsed lxml tree, refusing what is not an HTML document."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import charset_normalizer
+import lxml.etree
+import lxml.html
+
+
+class ExtractionError(Exception):
+    """A page that cannot be extracted; ``reason`` is a short machine-readable word."""
+
+    reason = "error"
+
+
+class EmptyDocument(ExtractionError):
+    """The document has no content at all."""
+
+    reason = "empty"
+
+
+class NotHtml(ExtractionError):
+    """The document is binary, JSON, plain text or declared as another media type."""
+
+    reason = "not_html"
+
+
+class DocumentTooLarge(ExtractionError):
+    """The document is larger than ``ExtractionOptions.max_html_bytes``."""
+
+    reason = "too_large"
+
+
+class TooComplex(ExtractionError):
+    """The parsed tree has more elements than ``ExtractionOptions.max_tree_elements``."""
+
+    reason = "too_complex"
+
+
+_HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
+_CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE
+)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+#: Labels that browsers (WHATWG Encoding) decode as windows-1252.
+_AS_CP1252 = {"iso-8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii", "iso8859-1", "cp819"}
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_SNIFF_CHARS = 4096
+
+
+def decode_document(
+    html: bytes | str, content_type: str | None, max_bytes: int
+) -> tuple[str, tuple[str, ...]]:
+    """The document as text plus flags (``encoding_replaced``); raises `ExtractionError`.
+
+    The charset comes from the HTTP ``content_type`` when it names one, else a BOM, else a
+    ``<meta charset>`` / ``http-equiv`` declaration, else strict UTF-8, else detection.
+    """
+    _check_media_type(content_type)
+    size = len(html)
+    if size > max_bytes:
+        raise DocumentTooLarge(f"document is {size} bytes, limit {max_bytes}")
+    if isinstance(html, bytes):
+        if html.startswith(_BINARY_MAGIC):
+            raise NotHtml("binary data")
+        text, replaced = _decode_bytes(html, content_type)
+    else:
+        text, replaced = html, False
+    if not text.strip():
+        raise EmptyDocument("document is empty")
+    _check_looks_like_html(text)
+    return _CONTROL_CHARS.sub("", text), ("encoding_replaced",) if replaced else ()
+
+
+def parse_document(text: str, max_elements: int) -> lxml.html.HtmlElement:
+    """The lxml tree of ``text`` (deep nesting kept); raises `EmptyDocument` / `TooComplex`."""
+    parser = lxml.html.HTMLParser(
+        huge_tree=True, remove_comments=True, remove_pis=True, collect_ids=False
+    )
+    try:
+        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1), parser)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise EmptyDocument(f"no HTML document: {exc}") from exc
+    count = 0
+    for _ in tree.iter():
+        count += 1
+        if count > max_elements:
+            raise TooComplex(f"more than {max_elements} elements")
+    if not tree.text_content().strip():
+        raise EmptyDocument("document has no text")
+    return tree
+
+
+def _check_media_type(content_type: str | None) -> None:
+    if not content_type:
+        return
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type and media_type not in _HTML_MEDIA_TYPES:
+        raise NotHtml(f"content type {media_type}")
+
+
+def _check_looks_like_html(text: str) -> None:
+    head = text[:_SNIFF_CHARS]
+    controls = len(_CONTROL_CHARS.findall(head))
+    if "\x00" in head or controls > len(head) // 50:
+        raise NotHtml("binary data")
+    stripped = head.lstrip("\ufeff \t\r\n")
+    if stripped[:1] in ("{", "[") or "<" not in head:
+        raise NotHtml("no HTML markup")
+
+
+def _decode_bytes(data: bytes, content_type: str | None) -> tuple[str, bool]:
+    """``(text, replaced)``: replaced is true when undecodable bytes were substituted."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode(data[len(bom) :], encoding)
+    declared = _charset_from_header(content_type) or _charset_from_meta(data)
+    if declared:
+        return _decode(data, declared)
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[: 256 * 1024]).best()
+    detected = _usable(best.encoding) if best else None
+    return _decode(data, detected or "cp1252")
+
+
+def _decode(data: bytes, encoding: str) -> tuple[str, bool]:
+    try:
+        return data.decode(encoding), False
+    except UnicodeDecodeError:
+        return data.decode(encoding, errors="replace"), True
+
+
+def _charset_from_header(content_type: str | None) -> str | None:
+    match = _CHARSET_PARAM.search(content_type or "")
+    return _usable(match.group(1)) if match else None
+
+
+def _charset_from_meta(data: bytes) -> str | None:
+    match = _META_CHARSET.search(data[:_SNIFF_CHARS])
+    return _usable(match.group(1).decode("ascii", "ignore")) if match else None
+
+
+def _usable(label: str | None) -> str | None:
+    """A Python codec name for a charset label, or None when Python does not know it."""
+    if not label:
+        return None
+    label = label.strip().lower()
+    if label in _AS_CP1252:
+        return "cp1252"
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    # UTF-16/32 declared inside an ASCII-compatible document is a lie browsers ignore.
+    return "utf-8" if name.startswith(("utf-16", "utf-32")) else name
