@@ -3,8 +3,8 @@
 Each subfolder of the root (except names starting with ``_`` or ``.``) is one site, served
 on its own free port. Text files have ``{{base}}`` (this site's base URL) and
 ``{{site:NAME}}`` (another site's base URL) substituted at serve time. ``/path/`` serves
-``/path/index.html`` (or ``index.xml``/``index.json``); the query string never changes
-which file is served. Responses carry an ``ETag`` (hash of the served bytes) and a
+``/path/index.html`` (or another of ``INDEX_FILES``), ``/path`` serves ``/path.html`` when
+there is no file ``path``; the query string never changes which file is served. Responses carry an ``ETag`` (hash of the served bytes) and a
 ``Last-Modified`` (file mtime) and answer conditional requests with 304. Files are read
 at request time, so a test may add pages between two crawls.
 
@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 #: Names looked up, in order, when a path ends with ``/``.
-INDEX_FILES = ("index.html", "index.xml", "index.json", "index.txt")
+INDEX_FILES = ("index.html", "index.xml", "index.rss", "index.atom", "index.json", "index.txt")
 #: Site files that describe the fixture and are never served.
 PRIVATE_FILES = frozenset({"expected.json"})
 #: Content types by extension (anything else goes through ``mimetypes``).
@@ -302,7 +302,8 @@ def _resolve(site_dir: Path, path: str) -> Path | None:
         return next((target / n for n in INDEX_FILES if (target / n).is_file()), None)
     if target.is_file() or target.is_dir():
         return target
-    return None
+    clean = target.with_name(target.name + ".html")
+    return clean if clean.is_file() else None
 
 
 def _not_modified(headers: dict[str, str], etag: str, mtime: int) -> bool:

@@ -28,7 +28,8 @@ def server(tmp_path: Path) -> Iterator[SiteServer]:
         '<a href="{{base}}/news/">x</a> <a href="{{site:beta}}/">b</a>',
     )
     _write(tmp_path / "alpha" / "news" / "index.html", "<h1>News</h1>")
-    _write(tmp_path / "alpha" / "feed" / "index.xml", "<rss><link>{{base}}/</link></rss>")
+    _write(tmp_path / "alpha" / "news" / "42" / "Clean_Title.html", "<h1>Clean</h1>")
+    _write(tmp_path / "alpha" / "feed" / "index.rss", "<rss><link>{{base}}/</link></rss>")
     _write(tmp_path / "alpha" / "robots.txt", "User-agent: *\nDisallow: /private/\n")
     _write(tmp_path / "alpha" / "expected.json", "{}")
     _write(tmp_path / "alpha" / "_notes" / "a.html", "secret")
@@ -83,8 +84,11 @@ def test_pretty_urls_serve_index_files_and_ignore_query(server: SiteServer) -> N
     assert _get(base + "/news/")[2] == b"<h1>News</h1>"
     assert _get(base + "/news/?utm_source=x&fbclid=1")[2] == b"<h1>News</h1>"
     status, headers, body = _get(base + "/feed/")
-    assert status == 200 and headers["Content-Type"].startswith("application/xml")
+    assert status == 200 and headers["Content-Type"].startswith("application/rss+xml")
     assert body.decode() == f"<rss><link>{base}/</link></rss>"
+    assert _get(base + "/news/42/Clean_Title?utm_medium=x")[2] == b"<h1>Clean</h1>"
+    assert _get(base + "/news/42/Clean_Title.html")[2] == b"<h1>Clean</h1>"
+    assert _get(base + "/news/42/Clean_Title/")[0] == 404
     status, headers, _ = _get(base + "/news?page=2")
     assert status == 301 and headers["Location"] == "/news/?page=2"
 
