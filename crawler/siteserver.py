@@ -4,9 +4,10 @@ Each subfolder of the root (except names starting with ``_`` or ``.``) is one si
 on its own free port. Text files have ``{{base}}`` (this site's base URL) and
 ``{{site:NAME}}`` (another site's base URL) substituted at serve time. ``/path/`` serves
 ``/path/index.html`` (or another of ``INDEX_FILES``), ``/path`` serves ``/path.html`` when
-there is no file ``path``; the query string never changes which file is served. Responses carry an ``ETag`` (hash of the served bytes) and a
-``Last-Modified`` (file mtime) and answer conditional requests with 304. Files are read
-at request time, so a test may add pages between two crawls.
+there is no file ``path``; the query string never changes which file is served. Responses
+carry an ``ETag`` (hash of the served bytes) and a ``Last-Modified`` (file mtime) and
+answer conditional requests with 304. Files are read at request time, so a test may add
+pages between two crawls.
 
 A site may hold ``_routes.json``: ``{"redirects": {"/old/": "/new/" | {"to": "/new/",
 "status": 302}}, "status": {"/gone/": 410}}``. Files and folders whose name starts with
