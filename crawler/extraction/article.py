@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.extraction.body import extract_main_text, join_paragraphs
+from crawler.extraction.body import extract_main_text, join_blocks
 from crawler.extraction.boilerplate import strip_boilerplate
 from crawler.extraction.classify import is_article_page
 from crawler.extraction.decode import decode_document, parse_document
@@ -33,10 +33,10 @@ def extract_article(
     links = page_links(tree, url)
     main = extract_main_text(tree, url, options)
     meta = extract_metadata(tree, url, fetched_at, options, main.meta)
-    paragraphs = strip_boilerplate(
-        main.paragraphs, (meta.title, main.meta.get("title")), meta.byline_lines
+    blocks = strip_boilerplate(
+        main.blocks, (meta.title, main.meta.get("title")), meta.byline_lines
     )
-    body = join_paragraphs(paragraphs)
+    body = join_blocks(blocks)
     return Article(
         url=url,
         fetched_at=fetched_at,
@@ -56,7 +56,7 @@ def extract_article(
         tags=meta.tags,
         image_url=meta.image_url,
         word_count=len(body.split()),
-        is_article=is_article_page(url, meta.page_types, tree, paragraphs),
+        is_article=is_article_page(url, meta.page_types, tree, [b.text for b in blocks]),
         provenance=dict(meta.provenance),
         flags=decode_flags + meta.flags,
         links=links,

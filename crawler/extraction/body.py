@@ -1,14 +1,17 @@
-"""The article body: trafilatura's main-text extraction turned into clean paragraphs."""
+"""The article body: trafilatura's main-text tree turned into clean text blocks."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+import lxml.etree
 import lxml.html
 import trafilatura
+from trafilatura.xml import xmltotxt
 
 from crawler.extraction.options import ExtractionOptions
 
@@ -25,15 +28,33 @@ TRAFILATURA_META_FIELDS = (
     "language",
     "hostname",
 )
+BlockKind = Literal["p", "head", "item", "quote", "table", "other"]
+_KINDS: dict[str, BlockKind] = {
+    "p": "p",
+    "head": "head",
+    "item": "item",
+    "quote": "quote",
+    "table": "table",
+}
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
+_WORD_CHAR = re.compile(r"\w")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One line of body text, what kind of element it came from and how much of it is links."""
+
+    text: str
+    kind: BlockKind = "p"
+    link_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class MainText:
-    """What trafilatura found: body paragraphs in page order and its own metadata."""
+    """What trafilatura found: body blocks in page order and its own metadata."""
 
-    paragraphs: tuple[str, ...]
+    blocks: tuple[Block, ...]
     meta: dict[str, Any]
 
 
@@ -47,12 +68,40 @@ def extract_main_text(
         with_metadata=True,
         include_comments=False,
         include_tables=True,
+        include_links=True,
         favor_precision=options.favor_precision,
     )
     if document is None:
-        return MainText(paragraphs=(), meta={})
+        return MainText(blocks=(), meta={})
     meta = {name: getattr(document, name, None) for name in TRAFILATURA_META_FIELDS}
-    return MainText(paragraphs=split_paragraphs(document.text or ""), meta=meta)
+    body = document.body
+    return MainText(blocks=tuple(tree_blocks(body)) if body is not None else (), meta=meta)
+
+
+def tree_blocks(body: lxml.etree._Element) -> Iterator[Block]:
+    """The blocks of a trafilatura output tree: one per line of each paragraph/item/row."""
+    for element in _block_elements(body):
+        share = _link_share(element, "ref")
+        lxml.etree.strip_tags(element, "ref")
+        kind = _KINDS.get(element.tag, "other")
+        for line in xmltotxt(element, False).splitlines():
+            text = clean_text(line)
+            if _WORD_CHAR.search(text):
+                yield Block(text, kind, share)
+
+
+def html_blocks(elements: Iterable[lxml.html.HtmlElement]) -> Iterator[Block]:
+    """Blocks of raw HTML elements (a site override's body): one per paragraph-like element."""
+    for container in elements:
+        parts = container.xpath(
+            ".//*[self::p or self::h2 or self::h3 or self::h4 or self::li or self::blockquote]"
+            "[not(ancestor::p or ancestor::li or ancestor::blockquote)]"
+        ) or [container]
+        for element in parts:
+            text = clean_text(element.text_content())
+            if _WORD_CHAR.search(text):
+                kind: BlockKind = "head" if element.tag in ("h2", "h3", "h4") else "p"
+                yield Block(text, kind, _link_share(element, "a"))
 
 
 def clean_text(text: str) -> str:
@@ -61,12 +110,23 @@ def clean_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def split_paragraphs(text: str) -> tuple[str, ...]:
-    """The non-empty cleaned lines of ``text``: one paragraph per block trafilatura kept."""
-    cleaned = (clean_text(line) for line in text.splitlines())
-    return tuple(line for line in cleaned if line)
+def join_blocks(blocks: Iterable[Block]) -> str:
+    """The body form: one paragraph per block, separated by one blank line."""
+    return "\n\n".join(block.text for block in blocks)
 
 
-def join_paragraphs(paragraphs: tuple[str, ...] | list[str]) -> str:
-    """The body form: paragraphs separated by one blank line."""
-    return "\n\n".join(paragraphs)
+def _block_elements(body: lxml.etree._Element) -> Iterator[lxml.etree._Element]:
+    for element in body:
+        if element.tag == "list":
+            yield from (item for item in element if item.tag == "item")
+        else:
+            yield element
+
+
+def _link_share(element: lxml.etree._Element, link_tag: str) -> float:
+    """The share of the element's characters inside ``link_tag`` elements."""
+    total = len("".join(element.itertext()).strip())
+    if not total:
+        return 0.0
+    linked = sum(len("".join(link.itertext()).strip()) for link in element.iter(link_tag))
+    return min(1.0, linked / total)

@@ -11,10 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from crawler.extraction.body import Block
+
 #: How many paragraphs from the top may hold a repeated headline, byline or date line.
 _HEAD_WINDOW = 6
 #: A trailing block after a marker line is removed when its paragraphs are this short.
 _TEASER_MAX_WORDS = 30
+#: A paragraph with this many words that ends a sentence is article text.
+_SOLID_MIN_WORDS = 12
+#: A short block with at least this share of link text is a teaser link.
+_TEASER_LINK_SHARE = 0.9
 
 _MARKER = (
     r"also read|read also|read more|more to read|see also|related(?: (?:articles?|stories|"
@@ -23,7 +29,8 @@ _MARKER = (
     r"more (?:from|on|stories|news|in)\b[^.!?]{0,40}|more stories|trending(?: now| stories)?|"
     r"most (?:read|popular|viewed)|don'?t miss|must read|top stories|latest news|"
     r"editor'?s picks?|watch(?: now| video)?|suggested (?:reading|articles)|what to read next|"
-    r"further reading|keep reading|continue reading|popular (?:stories|now|articles)"
+    r"further reading|keep reading|continue reading|popular (?:stories|now|articles)|tags?|"
+    r"topics?|filed under|categories|more:?"
 )
 #: A whole paragraph that is only a section marker (``Related``, ``Also Read:``).
 _MARKER_LINE = re.compile(rf"^\W*(?:{_MARKER})\W*$", re.IGNORECASE)
@@ -66,6 +73,9 @@ _DATE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[\W_]+")
+_SENTENCE_ENDS = (".", "!", "?", ".)", ".\u201d", '."', "\u2026")
+#: Share-button text glued to a pull quote: ``...the sentence.Click To Tweet``.
+_SHARE_SUFFIX = re.compile(r"\s*(?:click|tap) to (?:tweet|share)\W*$", re.IGNORECASE)
 
 
 def comparable(text: str) -> str:
@@ -74,12 +84,17 @@ def comparable(text: str) -> str:
 
 
 def strip_boilerplate(
-    paragraphs: Sequence[str], headlines: Iterable[str | None], byline_lines: Iterable[str]
-) -> tuple[str, ...]:
-    """``paragraphs`` without the headline, byline/date lines and boilerplate."""
-    kept = _strip_head(list(paragraphs), headlines, byline_lines)
-    kept = [p for p in kept if not is_boilerplate_line(p)]
-    return tuple(_strip_tail(kept))
+    blocks: Sequence[Block], headlines: Iterable[str | None], byline_lines: Iterable[str]
+) -> tuple[Block, ...]:
+    """``blocks`` without the headline, byline/date lines and boilerplate."""
+    kept = _strip_head([_without_share_suffix(b) for b in blocks], headlines, byline_lines)
+    kept = _strip_sections(kept)
+    kept = [
+        block
+        for index, block in enumerate(kept)
+        if not is_boilerplate_line(block.text) and not _is_lone_teaser(kept, index)
+    ]
+    return tuple(_strip_link_runs(kept))
 
 
 def is_boilerplate_line(paragraph: str) -> bool:
@@ -105,36 +120,94 @@ def is_byline_line(paragraph: str) -> bool:
     )
 
 
+def is_teaser_link(block: Block) -> bool:
+    """True for a short block that is all link text and reads as a headline, not a sentence."""
+    text = block.text
+    return (
+        block.link_share >= _TEASER_LINK_SHARE
+        and len(text.split()) <= _TEASER_MAX_WORDS
+        and not text.endswith(_SENTENCE_ENDS)
+        and not text.startswith(("http://", "https://"))
+        and "@" not in text
+    )
+
+
+def _without_share_suffix(block: Block) -> Block:
+    text = _SHARE_SUFFIX.sub("", block.text)
+    return block if text == block.text else Block(text, block.kind, block.link_share)
+
+
 def _strip_head(
-    paragraphs: list[str], headlines: Iterable[str | None], byline_lines: Iterable[str]
-) -> list[str]:
+    blocks: list[Block], headlines: Iterable[str | None], byline_lines: Iterable[str]
+) -> list[Block]:
+    """Drop the repeated headline and byline/date lines among the first paragraphs."""
     titles = {comparable(h) for h in headlines if h and comparable(h)}
     bylines = {comparable(line) for line in byline_lines if comparable(line)}
     start = 0
-    while start < min(len(paragraphs), _HEAD_WINDOW):
-        paragraph = paragraphs[start]
+    while start < min(len(blocks), _HEAD_WINDOW):
+        paragraph = blocks[start].text
         key = comparable(paragraph)
         if not (
             key in titles
             or key in bylines
-            or not key
             or is_date_line(paragraph)
             or is_byline_line(paragraph)
-            or any(line and line in key and len(key) < 2 * len(line) for line in bylines)
+            or any(line in key and len(key) < 2 * len(line) for line in bylines)
         ):
             break
         start += 1
-    return paragraphs[start:]
+    return blocks[start:]
 
 
-def _strip_tail(paragraphs: list[str]) -> list[str]:
-    """Drop marker lines; from the first marker whose followers are all teasers, drop the rest."""
-    kept: list[str] = []
-    for index, paragraph in enumerate(paragraphs):
-        if not _MARKER_LINE.match(paragraph):
-            kept.append(paragraph)
+def _strip_sections(blocks: list[Block]) -> list[Block]:
+    """Drop marker lines (``Related``) with the teaser links after them.
+
+    When everything after a marker is short (teaser headlines), the rest is cut.
+    """
+    kept: list[Block] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        index += 1
+        if not _MARKER_LINE.match(block.text):
+            kept.append(block)
             continue
-        rest = paragraphs[index + 1 :]
-        if all(len(p.split()) <= _TEASER_MAX_WORDS for p in rest):
+        rest = blocks[index:]
+        if all(len(b.text.split()) <= _TEASER_MAX_WORDS for b in rest):
             break
+        while index < len(blocks) and is_teaser_link(blocks[index]):
+            index += 1
     return kept
+
+
+def _is_lone_teaser(blocks: list[Block], index: int) -> bool:
+    """A teaser link standing alone between paragraphs (``SEE ALSO``-style cross-links).
+
+    Runs of linked paragraphs inside the body (product lists, sources) stay.
+    """
+    if blocks[index].kind in ("item", "head") or not is_teaser_link(blocks[index]):
+        return False
+    neighbours = blocks[max(0, index - 1) : index] + blocks[index + 1 : index + 2]
+    return not any(is_teaser_link(b) for b in neighbours)
+
+
+def _strip_link_runs(blocks: list[Block]) -> list[Block]:
+    """Drop teaser links before the first and after the last real paragraph."""
+    solid = [i for i, block in enumerate(blocks) if _is_solid(block)]
+    if not solid:
+        return blocks
+    first, last = solid[0], solid[-1]
+    return [
+        block
+        for index, block in enumerate(blocks)
+        if first <= index <= last or not is_teaser_link(block)
+    ]
+
+
+def _is_solid(block: Block) -> bool:
+    """A real paragraph: a sentence of some length that is mostly not link text."""
+    return (
+        block.link_share < 0.5
+        and len(block.text.split()) >= _SOLID_MIN_WORDS
+        and block.text.endswith(_SENTENCE_ENDS)
+    )
