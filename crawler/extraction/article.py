@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+
+import lxml.html
 
 from crawler.extraction.body import extract_main_text, join_blocks
 from crawler.extraction.boilerplate import strip_boilerplate
@@ -12,6 +15,9 @@ from crawler.extraction.links import page_links
 from crawler.extraction.metadata import extract_metadata
 from crawler.extraction.options import ExtractionOptions
 from crawler.items import Article
+
+#: `` - Site``, `` | Site``: the site name some titles end with.
+_TITLE_SUFFIX = re.compile(r"\s+[-|–—:·]\s+[^-|–—:·]{1,60}$")
 
 
 def extract_article(
@@ -34,7 +40,7 @@ def extract_article(
     main = extract_main_text(tree, url, options)
     meta = extract_metadata(tree, url, fetched_at, options, main.meta)
     blocks = strip_boilerplate(
-        main.blocks, (meta.title, main.meta.get("title")), meta.byline_lines
+        main.blocks, _headlines(tree, meta.title, main.meta.get("title")), meta.byline_lines
     )
     body = join_blocks(blocks)
     return Article(
@@ -61,3 +67,12 @@ def extract_article(
         flags=decode_flags + meta.flags,
         links=links,
     )
+
+
+def _headlines(tree: lxml.html.HtmlElement, *titles: str | None) -> tuple[str, ...]:
+    """Every form of the headline a page may repeat at the top of its body."""
+    found = [t for t in titles if t]
+    found += tree.xpath("//meta[@property='og:title' or @name='twitter:title']/@content")
+    found += [h1.text_content() for h1 in tree.iter("h1")]
+    found += [title.text_content() for title in tree.iter("title")]
+    return tuple({form for text in found for form in (text, _TITLE_SUFFIX.sub("", text))})

@@ -19,6 +19,8 @@ _HEAD_WINDOW = 6
 _TEASER_MAX_WORDS = 30
 #: A paragraph with this many words that ends a sentence is article text.
 _SOLID_MIN_WORDS = 12
+#: ... or this many characters, for scripts written without spaces.
+_SOLID_MIN_CHARS = 40
 #: A short block with at least this share of link text is a teaser link.
 _TEASER_LINK_SHARE = 0.9
 
@@ -64,16 +66,67 @@ _BYLINE_LINE = re.compile(
     r"(?:pti|ani|ians|afp|ap|reuters|agencies|agency|press trust of india))\W*$",
     re.IGNORECASE,
 )
+_MONTHS = (
+    r"jan(?:uary|vier|uar|eiro)?|feb(?:ruary|ruar)?|f[ée]v(?:rier)?|fevereiro|mar(?:ch|s|ço)?|"
+    r"m[äa]rz|apr(?:il)?|avr(?:il)?|abril|may|mai|maio|mayo|june?|juin|juni|junho|july?|"
+    r"juil(?:let)?|juli|julho|aug(?:ust)?|ao[uû]t|agosto|sept?(?:ember|embre)?|setembro|"
+    r"oct(?:ober|obre)?|okt(?:ober)?|outubro|nov(?:ember|embre|embro)?|dec(?:ember)?|"
+    r"d[ée]c(?:embre)?|dez(?:ember|embro)?|ene(?:ro)?|gennaio|enero|diciembre|dicembre"
+)
+#: What a date line may hold besides a month, a year or a numeric date.
 _DATE_WORDS = re.compile(
-    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s|sday)?|"
-    r"wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|am|pm|a\.m|p\.m|"
-    r"ist|gmt|utc|edt|est|cet|cest|bst|pdt|pst|hrs|updated|published|posted|last|modified|on|"
-    r"at|first|created|date|time|\d+(?:st|nd|rd|th)?)\b",
+    rf"\b(?:{_MONTHS}|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|"
+    r"sat(?:urday)?|sun(?:day)?|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|\w+-feira|s[áa]bado|domingo|"
+    r"am|pm|a\.m|p\.m|ist|gmt|utc|edt|est|cet|cest|bst|pdt|pst|et|hrs|uhr|h|"
+    r"updated|published|posted|last|modified|on|at|first|created|date|time|stand|"
+    r"aktualisiert|veröffentlicht|publié|mis à jour|le|à|às|de|del|um|"
+    r"publicado|atualizado|\d{1,2}h\d\d|\d+(?:st|nd|rd|th|er)?)\b",
     re.IGNORECASE,
 )
+_DATE_ANCHOR = re.compile(
+    rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b",
+    re.IGNORECASE,
+)
+_READING_TIME = re.compile(
+    r"^\W*(?:\d+\s*(?:min(?:ute)?s?|minutos?)\.?\s*(?:read|de leitura|de lectura|Lesezeit)|"
+    r"(?:reading time|tempo de leitura|tiempo de lectura|temps de lecture|lesezeit|"
+    r"lesedauer)\W*\d+\s*\w*)\W*$",
+    re.IGNORECASE,
+)
+#: A heading that opens a promotion or a list of other stories.
+_PROMO_HEADING = re.compile(
+    r"\b(?:newsletters?|popular|trending|recommended|related|sponsored|podcast|subscribe|"
+    r"sign up|most read|more from|more stories|you may also|around the web|partner)\b",
+    re.IGNORECASE,
+)
+#: Lines that end an article page but are not the article: credits, contacts, promos.
+_TAIL_LINE = re.compile(
+    r"^\W*(?:"
+    r"(?:additional |with additional |editing |writing |reporting |research )+by\b|"
+    r"\(?reporting by\b|[^.!?]{0,120}\bcontributed(?: to)?(?: this)? report(?:ing)?\b|"
+    r"[^.!?]{0,80}\bcontributed to this (?:report|story|article)\b|"
+    r"(?:write|email|e-mail|contact|reach) (?:to )?(?:the )?(?:reporters?|writers?|authors?|"
+    r"\w+(?: \w+){0,3}) (?:at|on|via)\b|have a (?:news )?tip\b|"
+    r"follow (?:\w+(?:'s)? ){0,6}(?:on|at) (?:twitter|facebook|instagram|x|https?)\b|"
+    r"more (?:ap|afp|reuters)\b|follow (?:ap|afp)'s\b|source\s*:|sources?\s*:\s*\w+|"
+    r"copyright\b|©|\(c\) ?\d{4}|all rights reserved|"
+    r"(?:like|enjoy|enjoyed) (?:this|the) (?:story|article)\b|if you (?:enjoyed|liked)\b|"
+    r"thanks? (?:you )?for (?:signing up|subscribing|reading)\b|keep an eye on your inbox|"
+    r"(?:sorry!?|an error has occurred|there was an error)\b|explore further\b|"
+    r"updated (?:at|on)\b[^.!?]{0,40}$|listen to\b|download\s*:|"
+    r"(?:this|the) (?:article|story) (?:has been|was) (?:sent|shared)\b|thank you\W*$"
+    r")",
+    re.IGNORECASE,
+)
+_CONTACT = re.compile(
+    r"\W*(?:[\w.+-]+@[\w-]+\.[\w.]+|(?:https?://)?(?:www\.)?(?:twitter|x|facebook|instagram)"
+    r"\.com/\S+|@\w+)\W*"
+)
+#: Tail lines longer than this are left alone.
+_TAIL_MAX_WORDS = 60
 _WORD = re.compile(r"[\W_]+")
-_SENTENCE_ENDS = (".", "!", "?", ".)", ".\u201d", '."', "\u2026")
+_SENTENCE_ENDS = (".", "!", "?", ".)", ".\u201d", '."', "\u2026", "\u3002", "\uff01", "\uff1f")
 #: Share-button text glued to a pull quote: ``...the sentence.Click To Tweet``.
 _SHARE_SUFFIX = re.compile(r"\s*(?:click|tap) to (?:tweet|share)\W*$", re.IGNORECASE)
 
@@ -94,7 +147,7 @@ def strip_boilerplate(
         for index, block in enumerate(kept)
         if not is_boilerplate_line(block.text) and not _is_lone_teaser(kept, index)
     ]
-    return tuple(_strip_link_runs(kept))
+    return tuple(_strip_tail(_strip_link_runs(kept)))
 
 
 def is_boilerplate_line(paragraph: str) -> bool:
@@ -106,7 +159,7 @@ def is_boilerplate_line(paragraph: str) -> bool:
 
 def is_date_line(paragraph: str) -> bool:
     """True for a short line made only of date and time words (``08:36 AM, July 17, 2018``)."""
-    if len(paragraph.split()) > 12 or not any(ch.isdigit() for ch in paragraph):
+    if len(paragraph.split()) > 12 or not _DATE_ANCHOR.search(paragraph):
         return False
     return not _WORD.sub("", _DATE_WORDS.sub("", paragraph))
 
@@ -140,23 +193,30 @@ def _without_share_suffix(block: Block) -> Block:
 def _strip_head(
     blocks: list[Block], headlines: Iterable[str | None], byline_lines: Iterable[str]
 ) -> list[Block]:
-    """Drop the repeated headline and byline/date lines among the first paragraphs."""
+    """Drop headings before the first paragraph, and headline/byline/date lines near the top."""
     titles = {comparable(h) for h in headlines if h and comparable(h)}
     bylines = {comparable(line) for line in byline_lines if comparable(line)}
     start = 0
-    while start < min(len(blocks), _HEAD_WINDOW):
-        paragraph = blocks[start].text
-        key = comparable(paragraph)
-        if not (
-            key in titles
-            or key in bylines
-            or is_date_line(paragraph)
-            or is_byline_line(paragraph)
-            or any(line in key and len(key) < 2 * len(line) for line in bylines)
-        ):
-            break
+    while start < len(blocks) and blocks[start].kind == "head":
         start += 1
-    return blocks[start:]
+    head = [
+        block
+        for block in blocks[start : start + _HEAD_WINDOW]
+        if not _is_head_line(block.text, titles, bylines)
+    ]
+    return head + blocks[start + _HEAD_WINDOW :]
+
+
+def _is_head_line(text: str, titles: set[str], bylines: set[str]) -> bool:
+    key = comparable(text)
+    return (
+        key in titles
+        or key in bylines
+        or is_date_line(text)
+        or is_byline_line(text)
+        or bool(_READING_TIME.match(text))
+        or any(line in key and len(key) < 2 * len(line) for line in bylines)
+    )
 
 
 def _strip_sections(blocks: list[Block]) -> list[Block]:
@@ -204,10 +264,39 @@ def _strip_link_runs(blocks: list[Block]) -> list[Block]:
     ]
 
 
+def _strip_tail(blocks: list[Block]) -> list[Block]:
+    """Drop credits, contact lines, promos and section headings after the last real paragraph.
+
+    A promo heading there (``Popular on ...``, ``... Newsletter``) is cut with all after it.
+    """
+    solid = [i for i, block in enumerate(blocks) if _is_solid(block)]
+    if solid:
+        for index in range(solid[-1] + 1, len(blocks)):
+            block = blocks[index]
+            if block.kind == "head" and (_PROMO_HEADING.search(block.text) or _is_tail_line(block)):
+                blocks = blocks[:index]
+                break
+    end = len(blocks)
+    while end > 0 and (_is_tail_line(blocks[end - 1]) or blocks[end - 1].kind == "head"):
+        end -= 1
+    return blocks[:end]
+
+
+def _is_tail_line(block: Block) -> bool:
+    text = block.text
+    return (
+        len(text.split()) <= _TAIL_MAX_WORDS
+        and bool(_TAIL_LINE.match(text) or _CONTACT.fullmatch(text))
+        or is_teaser_link(block)
+        or is_boilerplate_line(text)
+    )
+
+
 def _is_solid(block: Block) -> bool:
     """A real paragraph: a sentence of some length that is mostly not link text."""
+    text = block.text
     return (
         block.link_share < 0.5
-        and len(block.text.split()) >= _SOLID_MIN_WORDS
-        and block.text.endswith(_SENTENCE_ENDS)
+        and (len(text.split()) >= _SOLID_MIN_WORDS or len(text) >= _SOLID_MIN_CHARS)
+        and text.endswith(_SENTENCE_ENDS)
     )
