@@ -7,7 +7,7 @@ from datetime import datetime
 
 import lxml.html
 
-from crawler.extraction.body import extract_main_text, join_blocks
+from crawler.extraction.body import extract_main_text, join_blocks, recover_chunks
 from crawler.extraction.boilerplate import strip_boilerplate
 from crawler.extraction.classify import is_article_page
 from crawler.extraction.decode import decode_document, parse_document
@@ -40,7 +40,7 @@ def extract_article(
     main = extract_main_text(tree, url, options)
     meta = extract_metadata(tree, url, fetched_at, options, main.meta)
     blocks = strip_boilerplate(
-        main.blocks, _headlines(tree, meta.title, main.meta.get("title")), meta.byline_lines
+        recover_chunks(tree, main.blocks), _headlines(tree, meta.title, main.meta.get("title")), meta.byline_lines
     )
     body = join_blocks(blocks)
     return Article(

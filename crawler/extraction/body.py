@@ -39,6 +39,11 @@ _KINDS: dict[str, BlockKind] = {
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _WORD_CHAR = re.compile(r"\w")
+_WORDS = re.compile(r"\w+")
+#: Body paragraphs at least this long are looked up in the page to find their container.
+_ANCHOR_CHARS = 80
+#: A sibling container must add at least this much text.
+_CHUNK_MIN_CHARS = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +135,84 @@ def _link_share(element: lxml.etree._Element, link_tag: str) -> float:
         return 0.0
     linked = sum(len("".join(link.itertext()).strip()) for link in element.iter(link_tag))
     return min(1.0, linked / total)
+
+
+
+def recover_chunks(tree: lxml.html.HtmlElement, blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """``blocks`` plus the paragraphs of sibling containers the extractor left out.
+
+    Some templates cut an article into several containers with the same tag and class
+    (around ads or newsletter boxes) and trafilatura keeps the first. A container is added
+    when it sits beside the main one (under the same grandparent), has its tag and class,
+    and holds a real paragraph that is not yet in the body. Its paragraphs go after the
+    last body paragraph that precedes it in the page.
+    """
+    keys = {_key(block.text) for block in blocks}
+    sources: dict[lxml.html.HtmlElement, int] = {}
+    index_of = {_key(b.text): i for i, b in enumerate(blocks) if len(b.text) >= _ANCHOR_CHARS}
+    for paragraph in tree.iter("p"):
+        index = index_of.get(_key(paragraph.text_content()))
+        if index is not None:
+            sources[paragraph] = index
+    main = _main_container(sources)
+    if main is None:
+        return blocks
+    chunks = [(chunk, _new_paragraphs(chunk, keys)) for chunk in _sibling_chunks(main)]
+    chunks = [(chunk, found) for chunk, found in chunks if _is_article_text(found)]
+    if not chunks:
+        return blocks
+    order = {element: position for position, element in enumerate(tree.iter())}
+    placed: dict[int, list[Block]] = {}
+    for chunk, found in chunks:
+        before = [i for p, i in sources.items() if order[p] < order[chunk]]
+        placed.setdefault(max(before, default=-1), []).extend(found)
+    merged = placed.get(-1, [])
+    for index, block in enumerate(blocks):
+        merged += [block, *placed.get(index, [])]
+    return tuple(merged)
+
+
+def _main_container(sources: dict[lxml.html.HtmlElement, int]) -> lxml.html.HtmlElement | None:
+    """The element holding most extracted paragraphs, if it has a class to match on."""
+    counts: dict[lxml.html.HtmlElement, int] = {}
+    for paragraph in sources:
+        parent = paragraph.getparent()
+        if parent is not None:
+            counts[parent] = counts.get(parent, 0) + 1
+    main = max(counts, key=counts.__getitem__, default=None)
+    return main if main is not None and main.get("class") else None
+
+
+def _sibling_chunks(main: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    parent = main.getparent()
+    top = parent.getparent() if parent is not None else None
+    if top is None:
+        return []
+    return [
+        element
+        for element in top.xpath("./* | ./*/*")
+        if element is not main
+        and element.tag == main.tag
+        and element.get("class") == main.get("class")
+    ]
+
+
+def _new_paragraphs(chunk: lxml.html.HtmlElement, known: set[str]) -> list[Block]:
+    found = []
+    for paragraph in chunk.xpath(".//p[not(ancestor::p)]"):
+        text = clean_text(paragraph.text_content())
+        if _WORD_CHAR.search(text) and _key(text) not in known:
+            found.append(Block(text, "p", _link_share(paragraph, "a")))
+    return found
+
+
+def _is_article_text(blocks: list[Block]) -> bool:
+    """Enough unlinked text, with at least one full sentence of some length."""
+    text = [b.text for b in blocks if b.link_share < 0.5]
+    return sum(map(len, text)) >= _CHUNK_MIN_CHARS and any(
+        len(t.split()) >= 12 and t.endswith((".", "!", "?", "\u201d", '"')) for t in text
+    )
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORDS.findall(text.casefold()))
