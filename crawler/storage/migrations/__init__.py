@@ -1,0 +1,1 @@
+"""Alembic migrations of the crawler's schema, applied by ``crawler.storage.migrate``."""
