@@ -1,0 +1,1 @@
+"""The news spiders: ``site``, ``feed``, ``sitemap`` and ``urls``, on a shared base."""

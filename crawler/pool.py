@@ -1,0 +1,300 @@
+"""Extraction off the reactor: worker processes with a hard time and memory limit per page.
+
+Settings (read in ``from_crawler``):
+    CRAWLER_EXTRACT_WORKERS: worker processes; 0 (default) = one per core.
+    CRAWLER_EXTRACT_RECYCLE: a worker is replaced after this many pages (memory cannot creep).
+    CRAWLER_EXTRACT_TIMEOUT: seconds one page may take; past it the worker is killed and
+        replaced, and the page fails with reason ``extract_timeout``.
+    CRAWLER_EXTRACT_MEMORY_MB: address-space cap of a worker (``RLIMIT_AS``); a page that
+        needs more fails with ``too_complex``. 0 = no cap.
+
+Workers are forked from a forkserver that has the extraction engine imported, so a new
+worker costs milliseconds, and never from the Scrapy process itself (it runs threads).
+Each worker is driven by one thread of the calling process, which sends the raw page
+(bytes, Content-Type, URL, fetch time, options), waits at most the timeout, and resolves
+a `concurrent.futures.Future`; ``await pool.run(task)`` wraps it for asyncio callbacks.
+Tasks queue without bound: Scrapy's scraper-slot size limit is what holds downloading back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import resource
+import signal
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Union
+
+from crawler.extraction import ExtractionError, ExtractionOptions, extract_article
+from crawler.extraction.decode import decode_document, parse_document
+from crawler.extraction.links import page_links
+from crawler.items import Article
+from crawler.urls import canonicalize_url
+
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkServerProcess
+
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+#: What a task resolves to: the article, or only the page's links (``links_only``).
+Outcome = Union[Article, tuple[str, ...]]
+
+#: Modules the forkserver imports once so that each forked worker starts warm.
+_PRELOAD = ["crawler.pool"]
+#: Seconds a worker is given to exit after being asked to.
+_STOP_GRACE = 2.0
+
+
+class ExtractionFailed(Exception):
+    """A page the pool could not turn into an article; ``reason`` is one short word.
+
+    Reasons: the extractor's own (``empty``, ``not_html``, ``too_large``, ``too_complex``),
+    ``extract_timeout``, ``worker_crashed``, ``extract_failed`` (an unexpected exception,
+    ``detail`` names it) and ``pool_closed``.
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class PageTask:
+    """One fetched page for a worker: raw body and everything needed to decode it."""
+
+    body: bytes
+    url: str
+    fetched_at: datetime
+    content_type: str | None = None
+    options: ExtractionOptions = ExtractionOptions()
+    links_only: bool = False
+
+
+class ExtractionPool:
+    """A fixed number of extraction worker processes fed from one queue."""
+
+    def __init__(
+        self,
+        workers: int = 0,
+        recycle_after: int = 300,
+        timeout: float = 20.0,
+        memory_limit_mb: int = 1024,
+    ) -> None:
+        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.recycle_after = max(1, recycle_after)
+        self.timeout = timeout
+        self.memory_limit = memory_limit_mb * 1024 * 1024
+        self.replaced = 0  # workers killed or recycled so far
+        self._queue: queue.SimpleQueue[tuple[Future[Outcome], PageTask] | None] = (
+            queue.SimpleQueue()
+        )
+        self._threads: list[threading.Thread] = []
+        self._processes: dict[int, ForkServerProcess] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractionPool:
+        settings = crawler.settings
+        return cls(
+            workers=settings.getint("CRAWLER_EXTRACT_WORKERS", 0),
+            recycle_after=settings.getint("CRAWLER_EXTRACT_RECYCLE", 300),
+            timeout=settings.getfloat("CRAWLER_EXTRACT_TIMEOUT", 20.0),
+            memory_limit_mb=settings.getint("CRAWLER_EXTRACT_MEMORY_MB", 1024),
+        )
+
+    def submit(self, task: PageTask) -> Future[Outcome]:
+        """Queue one page; the future holds the outcome or raises `ExtractionFailed`."""
+        future: Future[Outcome] = Future()
+        with self._lock:
+            if self._closed:
+                future.set_exception(ExtractionFailed("pool_closed"))
+                return future
+            if not self._threads:
+                self._start_threads()
+            self._queue.put((future, task))
+        return future
+
+    async def run(self, task: PageTask) -> Outcome:
+        """Extract one page without blocking the event loop."""
+        return await asyncio.wrap_future(self.submit(task))
+
+    def close(self) -> None:
+        """Fail queued tasks with ``pool_closed``, stop the workers and wait for them."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            threads = list(self._threads)
+        while True:
+            try:
+                pending = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if pending is not None:
+                _resolve(pending[0], error=ExtractionFailed("pool_closed"))
+        for _ in threads:
+            self._queue.put(None)
+        for thread in threads:
+            thread.join(self.timeout + _STOP_GRACE * 2)
+        with self._lock:
+            stragglers = list(self._processes.values())
+        for process in stragglers:
+            process.kill()
+            process.join(_STOP_GRACE)
+
+    def _start_threads(self) -> None:
+        for number in range(self.workers):
+            thread = threading.Thread(
+                target=self._serve, name=f"extract-pool-{number}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self) -> None:
+        """One thread's loop: drive one worker process through queued tasks."""
+        worker: _Worker | None = None
+        try:
+            while (item := self._queue.get()) is not None:
+                future, task = item
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    if worker is None:
+                        worker = self._spawn()
+                    result, error, healthy = worker.run(task, self.timeout)
+                except Exception as exc:  # noqa: BLE001 - a thread that dies hangs its tasks
+                    logger.exception("extraction worker could not be started or driven")
+                    result, error, healthy = None, ExtractionFailed("worker_crashed", repr(exc)), False
+                if worker is not None and (not healthy or worker.done >= self.recycle_after):
+                    self._retire(worker, kill=not healthy)
+                    worker = None
+                _resolve(future, result, error)
+        finally:
+            if worker is not None:
+                self._retire(worker, kill=False)
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self.memory_limit)
+        with self._lock:
+            self._processes[id(worker)] = worker.process
+        return worker
+
+    def _retire(self, worker: _Worker, kill: bool) -> None:
+        worker.stop(kill)
+        with self._lock:
+            self._processes.pop(id(worker), None)
+            self.replaced += 1
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, memory_limit: int) -> None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        self.conn, child_conn = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(child_conn, memory_limit), daemon=True
+        )
+        self.process.start()
+        child_conn.close()
+        self.done = 0
+
+    def run(
+        self, task: PageTask, timeout: float
+    ) -> tuple[Outcome | None, ExtractionFailed | None, bool]:
+        """(result, error, healthy): ``healthy`` is False when the worker must be replaced."""
+        self.done += 1
+        try:
+            self.conn.send(task)
+            if not self.conn.poll(timeout):
+                return None, ExtractionFailed("extract_timeout", f"over {timeout:g} s"), False
+            status, payload = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            code = self.process.exitcode
+            return None, ExtractionFailed("worker_crashed", f"exit {code}: {exc!r}"), False
+        if status == "ok":
+            return payload, None, True
+        reason, detail, healthy = payload
+        return None, ExtractionFailed(reason, detail), healthy
+
+    def stop(self, kill: bool) -> None:
+        if not kill:
+            try:
+                self.conn.send(None)
+            except OSError:
+                kill = True
+            else:
+                self.process.join(_STOP_GRACE)
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(_STOP_GRACE)
+        self.conn.close()
+
+
+def _resolve(
+    future: Future[Outcome], result: Outcome | None = None, error: Exception | None = None
+) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]
+
+
+def _worker_main(conn: multiprocessing.connection.Connection, memory_limit: int) -> None:
+    """Worker process: extract pages from ``conn`` until told to stop or the parent is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        status, payload = _extract(task)
+        try:
+            conn.send((status, payload))
+        except (OSError, ValueError):
+            return
+        if status == "error" and not payload[2]:
+            return
+
+
+def _extract(task: PageTask) -> tuple[str, Any]:
+    """("ok", outcome) or ("error", (reason, detail, healthy)); never raises."""
+    try:
+        if task.links_only:
+            text, _ = decode_document(task.body, task.content_type, task.options.max_html_bytes)
+            tree = parse_document(text, task.options.max_tree_elements)
+            return "ok", _without_tracking(page_links(tree, task.url))
+        article = extract_article(
+            task.body, task.url, task.fetched_at, task.options, content_type=task.content_type
+        )
+        return "ok", dataclasses.replace(article, links=_without_tracking(article.links))
+    except ExtractionError as exc:
+        return "error", (exc.reason, str(exc)[:300], True)
+    except (MemoryError, RecursionError) as exc:
+        return "error", ("too_complex", type(exc).__name__, False)
+    except Exception as exc:  # noqa: BLE001 - any bug in extraction must not kill the crawl
+        return "error", ("extract_failed", f"{type(exc).__name__}: {exc}"[:300], True)
+
+
+def _without_tracking(links: tuple[str, ...]) -> tuple[str, ...]:
+    """Links with tracking parameters removed (only links with a query need the work)."""
+    return tuple(dict.fromkeys(canonicalize_url(u) if "?" in u else u for u in links))

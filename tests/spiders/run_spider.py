@@ -1,0 +1,54 @@
+"""Runs one spider in this process and writes its items and stats as JSON (for the spider tests).
+
+``python tests/spiders/run_spider.py OUT.json SPIDER [-a NAME=VALUE]... [-s NAME=VALUE]...``
+Item pipelines are off: the tests look at what the spider yields, not at what is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from crawler.items import ArticleItem
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("spider")
+    parser.add_argument("-a", dest="args", action="append", default=[])
+    parser.add_argument("-s", dest="settings", action="append", default=[])
+    options = parser.parse_args(argv)
+    settings = get_project_settings()
+    settings.setdict(
+        {"ITEM_PIPELINES": {}, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "INFO"},
+        priority="cmdline",
+    )
+    for pair in options.settings:
+        name, value = pair.split("=", 1)
+        settings.set(name, value, priority="cmdline")
+    items: list[dict[str, Any]] = []
+
+    def scraped(item: ArticleItem) -> None:
+        items.append({**item.article.to_json(), "requested_url": item.requested_url,
+                      "source": item.source, "extractor_version": item.extractor_version})
+
+    process = AsyncCrawlerProcess(settings)
+    crawler = process.create_crawler(options.spider)
+    crawler.signals.connect(scraped, signal=signals.item_scraped)
+    process.crawl(crawler, **dict(pair.split("=", 1) for pair in options.args))
+    process.start()
+    stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
+    options.out.write_text(json.dumps({"items": items, "stats": stats}, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
