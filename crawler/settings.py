@@ -52,7 +52,67 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
-ITEM_PIPELINES: dict[str, int] = {}
+ITEM_PIPELINES: dict[str, int] = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.normalize.NormalizePipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+# Dropped items are logged by URL, not with their whole body.
+LOG_FORMATTER = "pipelines.logformatter.ArticleLogFormatter"
+# --- storing (pipelines/store.py) ---------------------------------------------
+CRAWLER_MIN_BODY_CHARS = 200
+CRAWLER_DB_BATCH_SIZE = 100
+CRAWLER_DB_FLUSH_INTERVAL = 5.0
+CRAWLER_DB_RETRIES = 4
+CRAWLER_DB_BUSY_TIMEOUT = 30.0
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
 SPIDER_MIDDLEWARES: dict[str, int] = {}
+
+# --- hostile web: scope, SSRF, drops (crawler/net, crawler/middlewares) -------------
+# Hosts trusted whatever their address, besides the hosts of the start requests.
+CRAWLER_SEED_HOSTS: list[str] = []
+# robots.txt (RFC 9309): bytes parsed, seconds before asking an unreachable host again,
+# and the largest Crawl-delay honoured (seconds).
+CRAWLER_ROBOTS_MAX_BYTES = 512 * 1024
+CRAWLER_ROBOTS_RETRY_INTERVAL = 60.0
+CRAWLER_CRAWL_DELAY_MAX = 10.0
+# Only http and https are fetched, and only to addresses the address policy permits.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.net.handler.GuardedHTTPDownloadHandler",
+    "https": "crawler.net.handler.GuardedHTTPDownloadHandler",
+    "file": None,
+    "data": None,
+    "ftp": None,
+    "s3": None,
+}
+DOWNLOADER_MIDDLEWARES.update(
+    {
+        "crawler.middlewares.drops.DropLogMiddleware": 10,
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "crawler.middlewares.robots.RobotsPolicyMiddleware": 100,
+        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+        "crawler.middlewares.counted.CountedMetaRefreshMiddleware": 580,
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+        "crawler.middlewares.counted.CountedHttpCompressionMiddleware": 590,
+        "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+        "crawler.middlewares.counted.CountedRedirectMiddleware": 600,
+    }
+)
+SPIDER_MIDDLEWARES.update({"crawler.middlewares.scope.ScopeMiddleware": 40})
+
+# --- incremental crawling (crawler/middlewares/incremental.py, conditional.py) --------
+# True fetches stored articles again (updates land as revisions); off by default.
+CRAWLER_REFRESH = False
+# Stop following a listing's next pages when every article it links is already stored.
+CRAWLER_STOP_ON_KNOWN_PAGE = True
+# Re-fetch listings, feeds and sitemaps with If-None-Match / If-Modified-Since.
+CRAWLER_CONDITIONAL = True
+DOWNLOADER_MIDDLEWARES.update(
+    {
+        "crawler.middlewares.incremental.SkipStoredMiddleware": 50,
+        "crawler.middlewares.conditional.ConditionalRequestMiddleware": 570,
+    }
+)
+SPIDER_MIDDLEWARES.update({"crawler.middlewares.incremental.KnownPageMiddleware": 30})
 EXTENSIONS: dict[str, int] = {}

@@ -1,0 +1,62 @@
+"""Third pipeline: drop repeats within a crawl; database-wide duplicate decisions are storage's.
+
+Whether an item is a URL variant of a stored article, the same body at another URL of the
+same site, or a near-duplicate (MinHash-LSH) of an article elsewhere is decided by
+``crawler.storage.upsert`` inside the storing transaction, so that concurrent crawlers
+writing to one database take the same decisions. This pipeline removes the repeats a single
+crawl produces (the same page reached twice with nothing new to record) before they cost a
+write.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from crawler.items import ArticleItem
+from crawler.storage.neardup import content_hash
+
+#: Pages remembered per crawl by default (about 200 bytes each).
+DEFAULT_MEMORY = 100_000
+
+
+class DedupePipeline:
+    """Drops an item whose canonical URL, body and URLs were all already seen in this crawl.
+
+    Setting: ``CRAWLER_DEDUPE_MEMORY``, how many recent pages to remember (0 disables).
+    Stats: ``dropped/duplicate_in_crawl`` for drops, ``news/dedupe/seen_again`` for repeats
+    that pass on because they bring a new URL variant or a changed body.
+    """
+
+    def __init__(self, stats: StatsCollector, memory: int) -> None:
+        self.stats = stats
+        self.memory = memory
+        self._seen: OrderedDict[str, tuple[str, frozenset[str]]] = OrderedDict()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        return cls(crawler.stats, crawler.settings.getint("CRAWLER_DEDUPE_MEMORY", DEFAULT_MEMORY))
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem) or self.memory <= 0:
+            return item
+        canonical = item.canonical_url or item.article.url
+        digest = content_hash(item.article.body)
+        urls = frozenset({canonical, item.article.url, item.requested_url})
+        previous = self._seen.get(canonical)
+        if previous is not None:
+            self._seen.move_to_end(canonical)
+            if previous[0] == digest and urls <= previous[1]:
+                self.stats.inc_value("dropped/duplicate_in_crawl")
+                raise DropItem("duplicate_in_crawl", log_level="INFO")
+            self.stats.inc_value("news/dedupe/seen_again")
+            urls |= previous[1]
+        self._seen[canonical] = (digest, urls)
+        if len(self._seen) > self.memory:
+            self._seen.popitem(last=False)
+        return item
