@@ -104,7 +104,7 @@ _PROMO_HEADING = re.compile(
 _TAIL_LINE = re.compile(
     r"^\W*(?:"
     r"(?:additional |with additional |editing |writing |reporting |research )+by\b|"
-    r"\(?reporting by\b|[^.!?]{0,120}\bcontributed(?: to)?(?: this)? report(?:ing)?\b|"
+    r"\(?reporting by\b|with (?:agency )?inputs?\b|[^.!?]{0,120}\bcontributed(?: to)?(?: this)? report(?:ing)?\b|"
     r"[^.!?]{0,80}\bcontributed to this (?:report|story|article)\b|"
     r"(?:write|email|e-mail|contact|reach) (?:to )?(?:the )?(?:reporters?|writers?|authors?|"
     r"\w+(?: \w+){0,3}) (?:at|on|via)\b|have a (?:news )?tip\b|"
@@ -193,11 +193,16 @@ def _without_share_suffix(block: Block) -> Block:
 def _strip_head(
     blocks: list[Block], headlines: Iterable[str | None], byline_lines: Iterable[str]
 ) -> list[Block]:
-    """Drop headings before the first paragraph, and headline/byline/date lines near the top."""
+    """Drop headings and kicker links before the first paragraph, and headline/byline/date
+    lines near the top."""
     titles = {comparable(h) for h in headlines if h and comparable(h)}
     bylines = {comparable(line) for line in byline_lines if comparable(line)}
     start = 0
-    while start < len(blocks) and blocks[start].kind == "head":
+    while start < len(blocks) and (
+        blocks[start].kind == "head"
+        or is_teaser_link(blocks[start])
+        or _is_head_line(blocks[start].text, titles, bylines)
+    ):
         start += 1
     head = [
         block

@@ -30,6 +30,9 @@ def page_links(tree: lxml.html.HtmlElement, url: str) -> tuple[str, ...]:
 
 
 def _join(base: str, href: str) -> str | None:
+    if href.startswith(("http://", "https://")) and "#" not in href and "\\" not in href:
+        host = href.split("/", 3)[2]
+        return href if host and not host.startswith((":", "@")) else None
     try:
         link = urldefrag(urljoin(base, href)).url
         parts = urlsplit(link)
