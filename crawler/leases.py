@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -25,7 +26,7 @@ from crawler.schedule import Clock, system_clock
 from crawler.storage.models import SourceLease
 from crawler.storage.session import write_transaction
 
-LEASES = SourceLease.__table__
+LEASES = cast(sa.Table, SourceLease.__table__)
 #: How long a lease lasts without renewal; a heartbeat renews it every third of this.
 DEFAULT_TTL = timedelta(minutes=2)
 
