@@ -1,0 +1,1 @@
+"""Downloader and spider middlewares: scope, robots, pacing, traps, drop accounting."""

@@ -1,0 +1,68 @@
+"""Scrapy's redirect, meta-refresh and decompression middlewares, with their drops counted.
+
+These three refuse a response by raising ``IgnoreRequest`` from ``process_response``, where
+no downloader middleware's ``process_exception`` sees it; the subclasses here record the
+drop (``drop/redirect_limit``, ``drop/decompression_bomb``) before raising it again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.exceptions import IgnoreRequest
+
+from crawler.middlewares.drops import drop_reason, record_drop
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+
+
+def _counted(stats: StatsCollector, request: Request, call: Any) -> Any:
+    try:
+        return call()
+    except IgnoreRequest as exc:
+        record_drop(stats, drop_reason(exc), request.url, str(exc))
+        raise
+
+
+def _refuse_loop(request: Request, result: Any) -> Any:
+    """Raise when a redirect leads back to a URL already visited on the way."""
+    if isinstance(result, Request):
+        visited = [*request.meta.get("redirect_urls", []), request.url]
+        if result.url in visited:
+            raise IgnoreRequest(f"redirect loop back to {result.url[:200]}")
+    return result
+
+
+class CountedRedirectMiddleware(RedirectMiddleware):
+    """``RedirectMiddleware`` that refuses loops and counts ``drop/redirect_limit`` and
+    ``drop/redirect_loop``."""
+
+    def process_response(self, request: Request, response: Response) -> Any:
+        parent = super().process_response
+        return _counted(
+            self.crawler.stats, request, lambda: _refuse_loop(request, parent(request, response))
+        )
+
+
+class CountedMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """``MetaRefreshMiddleware`` that refuses loops and counts its drops."""
+
+    def process_response(self, request: Request, response: Response) -> Any:
+        parent = super().process_response
+        return _counted(
+            self.crawler.stats, request, lambda: _refuse_loop(request, parent(request, response))
+        )
+
+
+class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):
+    """``HttpCompressionMiddleware`` that counts ``drop/decompression_bomb``."""
+
+    def process_response(self, request: Request, response: Response) -> Any:
+        parent = super().process_response
+        assert self.stats is not None
+        return _counted(self.stats, request, lambda: parent(request, response))

@@ -1,0 +1,1 @@
+"""Network safety: address policy, guarded connections, secret redaction."""

@@ -1,0 +1,114 @@
+"""Network faults and hostile servers: every case ends in a counted drop, within bounds."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+import brotli
+import zstandard
+
+from tests.hostile.bombs import INFLATED_SIZE
+
+TIMEOUT = 3
+MAX_RSS = 200 * 1024 * 1024
+
+#: path -> the drop reason the crawl must count for it
+HOSTILE = {
+    "/slowloris": "timeout",
+    "/slow-headers": "timeout",
+    "/hang-after-headers": "timeout",
+    "/hang-before-response": "timeout",
+    "/endless": "too_large",
+    "/huge-length": "too_large",
+    "/bomb/gzip": "decompression_bomb",
+    "/bomb/deflate": "decompression_bomb",
+    "/bomb/br": "decompression_bomb",
+    "/bomb/zstd": "decompression_bomb",
+    "/reset-mid-body": "truncated",
+    "/short-length": "truncated",
+    "/broken-chunked": "truncated",
+}
+
+
+def test_bombs_really_inflate_past_the_download_limit(bombs):
+    inflated = {
+        "gzip": len(gzip.decompress(bombs["gzip"])),
+        "deflate": len(zlib.decompress(bombs["deflate"])),
+        "br": len(brotli.decompress(bombs["br"])),
+        "zstd": len(zstandard.ZstdDecompressor().decompressobj().decompress(bombs["zstd"])),
+    }
+    assert inflated == dict.fromkeys(inflated, INFLATED_SIZE)
+    assert all(len(body) < 400_000 for body in bombs.values())
+
+
+def test_hostile_responses_are_dropped_within_bounds_and_the_crawl_goes_on(
+    hostile, run_crawl, bombs
+):
+    healthy = [hostile.url(f"/ok/{i}") for i in range(5)]
+    urls = [hostile.url(path) for path in HOSTILE] + healthy + [hostile.url("/gzip-as-html")]
+    run = run_crawl(urls, settings={"DOWNLOAD_TIMEOUT": str(TIMEOUT)}, follow=False)
+
+    assert run.returncode == 0 and run.stats["finish_reason"] == "finished"
+    assert set(healthy) <= run.fetched()
+    assert not {hostile.url(path) for path in HOSTILE} & run.fetched()
+    failed = run.failed()
+    assert set(failed) == {hostile.url(path) for path in HOSTILE}
+    expected: dict[str, int] = {}
+    for reason in HOSTILE.values():
+        expected[reason] = expected.get(reason, 0) + 1
+    assert {reason: run.drops(reason) for reason in expected} == expected
+    for path, reason in HOSTILE.items():
+        assert f"Dropped {hostile.url(path)}: {reason}" in run.log
+
+    # Every connection the crawler opened to the server ended within the timeout + 1 s.
+    slowest = max(hit.duration for hit in hostile.hits)
+    assert slowest <= TIMEOUT + 1, slowest
+    # Faults that may be transient are retried (RETRY_TIMES=1), never stored half-read.
+    for path in ("/reset-mid-body", "/short-length", "/slowloris"):
+        assert len(hostile.hits_for(path)) == 2, path
+    # A gzip body labelled text/html is passed on as the bytes it is, never inflated.
+    gzip_item = next(i for i in run.items if i["url"].endswith("/gzip-as-html"))
+    assert gzip_item["length"] == len(bombs["gzip"])
+    assert run.peak_rss < MAX_RSS, run.peak_rss
+
+
+def test_dns_failure_and_refused_connection_are_retried_then_dropped(run_crawl, hostile):
+    refused = "http://127.0.0.1:9/closed-port"
+    unresolvable = "http://no-such-host.invalid/article"
+    run = run_crawl(
+        [refused, unresolvable, hostile.url("/ok/control")],
+        settings={"ROBOTSTXT_OBEY": "False"},
+        follow=False,
+    )
+    assert run.fetched() == {hostile.url("/ok/control")}
+    assert run.drops("connection_refused") == 1
+    assert run.drops("dns_error") == 1
+    assert run.stats["retry/count"] == 2  # each retried once (RETRY_TIMES=1)
+
+
+def test_a_host_whose_robots_txt_cannot_be_fetched_gets_no_request(run_crawl, hostile):
+    run = run_crawl(
+        ["http://127.0.0.1:9/closed-port", "http://no-such-host.invalid/a", hostile.url("/ok/1")],
+        follow=False,
+    )
+    assert run.fetched() == {hostile.url("/ok/1")}
+    assert run.drops("robots_unavailable") == 2
+    assert run.stats["news/robots/unreachable"] == 2
+
+
+def test_redirect_loops_long_chains_and_refresh_loops_are_bounded(hostile, run_crawl):
+    urls = [
+        hostile.url("/redirect/loop/0"),
+        hostile.url("/redirect/chain/0"),
+        hostile.url("/redirect/chain/100?end=103"),
+        hostile.url("/refresh/loop/0"),
+    ]
+    run = run_crawl(urls, settings={"METAREFRESH_MAXDELAY": "10"}, follow=False)
+    assert run.drops("redirect_limit") == 2  # the long chain and the refresh loop
+    assert run.drops("redirect_loop") == 1
+    assert hostile.url("/redirect/chain/103?end=103") in run.fetched()
+    assert len(hostile.hits_for("/redirect/chain/")) == 6 + 4
+    assert len(hostile.hits_for("/refresh/loop/")) == 6
+    # The loop between two URLs stops as soon as a URL repeats.
+    assert len(hostile.hits_for("/redirect/loop/")) == 2
