@@ -20,7 +20,8 @@ CRAWLER_REDIS_URL = os.environ.get("CRAWLER_REDIS_URL", "")
 CRAWLER_ALLOW_PRIVATE = os.environ.get("CRAWLER_ALLOW_PRIVATE", "") == "1"
 CRAWLER_CONTACT = os.environ.get("CRAWLER_CONTACT", "")
 # The sources file of `run-due`, `crawl --source` and `sources` (`--sources` overrides it).
-CRAWLER_SOURCES = os.environ.get("CRAWLER_SOURCES", "")
+# (The setting CRAWLER_SOURCES, a list of source names, is the store pipeline's.)
+CRAWLER_SOURCES_FILE = os.environ.get("CRAWLER_SOURCES", "")
 
 # --- politeness --------------------------------------------------------------
 USER_AGENT = f"news-crawler/{__version__} (+{CRAWLER_CONTACT or 'no contact configured'})"
