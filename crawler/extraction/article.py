@@ -7,7 +7,12 @@ from datetime import datetime
 
 import lxml.html
 
-from crawler.extraction.body import extract_main_text, join_blocks, recover_chunks
+from crawler.extraction.body import (
+    extract_main_text,
+    header_blocks,
+    join_blocks,
+    recover_chunks,
+)
 from crawler.extraction.boilerplate import strip_boilerplate
 from crawler.extraction.classify import is_article_page
 from crawler.extraction.decode import decode_document, parse_document
@@ -39,8 +44,10 @@ def extract_article(
     links = page_links(tree, url)
     main = extract_main_text(tree, url, options)
     meta = extract_metadata(tree, url, fetched_at, options, main.meta)
+    blocks = recover_chunks(tree, main.blocks)
+    blocks = blocks[header_blocks(tree, blocks, meta.byline_lines) :]
     blocks = strip_boilerplate(
-        recover_chunks(tree, main.blocks), _headlines(tree, meta.title, main.meta.get("title")), meta.byline_lines
+        blocks, _headlines(tree, meta.title, main.meta.get("title")), meta.byline_lines
     )
     body = join_blocks(blocks)
     return Article(

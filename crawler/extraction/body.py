@@ -42,6 +42,8 @@ _WORD_CHAR = re.compile(r"\w")
 _WORDS = re.compile(r"\w+")
 #: Body paragraphs at least this long are looked up in the page to find their container.
 _ANCHOR_CHARS = 80
+#: At most this many leading blocks can be header text above the byline.
+_HEADER_MAX_BLOCKS = 2
 #: A sibling container must add at least this much text.
 _CHUNK_MIN_CHARS = 150
 
@@ -216,3 +218,30 @@ def _is_article_text(blocks: list[Block]) -> bool:
 
 def _key(text: str) -> str:
     return " ".join(_WORDS.findall(text.casefold()))
+
+
+def header_blocks(
+    tree: lxml.html.HtmlElement, blocks: tuple[Block, ...], byline_lines: tuple[str, ...]
+) -> int:
+    """How many leading blocks come before the byline/date line on the page.
+
+    Text above the byline that the extractor kept (a standfirst, a kicker) belongs to the
+    article's header, not its body. Only the first few blocks are considered, and only when
+    the byline sits between them and the rest of the body.
+    """
+    keys = [_key(line) for line in byline_lines if _key(line)]
+    if not keys or not blocks:
+        return 0
+    page = _key(" ".join(tree.xpath("//body//text()[not(ancestor::script or ancestor::style)]")))
+    spans = []
+    for block in blocks[: _HEADER_MAX_BLOCKS + 1]:
+        key = _key(block.text)
+        start = page.find(key, spans[-1][1] if spans else 0)
+        if start < 0:
+            return 0
+        spans.append((start, start + len(key)))
+    for count in range(1, len(spans)):
+        gap = page[spans[count - 1][1] : spans[count][0]]
+        if any(key in gap for key in keys):
+            return count
+    return 0

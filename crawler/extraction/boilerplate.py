@@ -32,7 +32,14 @@ _MARKER = (
     r"most (?:read|popular|viewed)|don'?t miss|must read|top stories|latest news|"
     r"editor'?s picks?|watch(?: now| video)?|suggested (?:reading|articles)|what to read next|"
     r"further reading|keep reading|continue reading|popular (?:stories|now|articles)|tags?|"
-    r"topics?|filed under|categories|more:?"
+    r"topics?|filed under|categories|more:?|"
+    # German, French, Spanish, Italian, Portuguese
+    r"mehr zum thema|lesen sie (?:auch|mehr)|auch interessant|das könnte sie (?:auch )?"
+    r"interessieren|weitere artikel|mehr dazu|zum thema|"
+    r"(?:à |a )?lire (?:aussi|également|la suite)|voir aussi|sur le même sujet|"
+    r"le[ae] (?:también|más)|leer más|(?:te|le) puede interesar|noticias relacionadas|"
+    r"leggi anche|potrebbe interessarti|articoli correlati|"
+    r"leia (?:também|mais)|veja também|saiba mais"
 )
 #: A whole paragraph that is only a section marker (``Related``, ``Also Read:``).
 _MARKER_LINE = re.compile(rf"^\W*(?:{_MARKER})\W*$", re.IGNORECASE)
