@@ -48,6 +48,7 @@ class CrawlRun:
     log: str
     seconds: float
     peak_rss: int
+    peak_rss_total: int
     returncode: int
 
     def drops(self, reason: str) -> int:
@@ -63,12 +64,14 @@ class CrawlRun:
         return {item["url"]: item["error"] for item in self.items if "error" in item}
 
 
-def _peak_rss(proc: psutil.Process) -> int:
+def _rss(proc: psutil.Process) -> tuple[int, int]:
+    """Resident memory of the crawler process, and of it with all its children."""
     try:
-        procs = [proc, *proc.children(recursive=True)]
-        return sum(p.memory_info().rss for p in procs)
+        main = proc.memory_info().rss
+        children = sum(child.memory_info().rss for child in proc.children(recursive=True))
     except psutil.Error:
-        return 0
+        return 0, 0
+    return main, main + children
 
 
 def crawl(
@@ -93,9 +96,10 @@ def crawl(
     started = time.monotonic()
     with open(log_path, "wb") as log:
         popen = subprocess.Popen(cmd, cwd=REPO, env=run_env, stdout=log, stderr=log)
-        proc, peak = psutil.Process(popen.pid), 0
+        proc, peak, peak_total = psutil.Process(popen.pid), 0, 0
         while popen.poll() is None:
-            peak = max(peak, _peak_rss(proc))
+            main, total = _rss(proc)
+            peak, peak_total = max(peak, main), max(peak_total, total)
             if time.monotonic() - started > timeout:
                 popen.kill()
                 popen.wait()
@@ -107,7 +111,7 @@ def crawl(
         items = [json.loads(line) for line in items_path.read_text().splitlines() if line]
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     log_text = log_path.read_text(errors="replace")
-    return CrawlRun(items, stats, log_text, seconds, peak, popen.returncode)
+    return CrawlRun(items, stats, log_text, seconds, peak, peak_total, popen.returncode)
 
 
 @pytest.fixture(scope="session")
