@@ -67,7 +67,7 @@ class RequestRecord:
     path: str  # path with query string, as requested
     status: int
     headers: dict[str, str]  # request headers
-    time: float  # wall-clock seconds since the epoch when the response was sent
+    time: float  # wall-clock seconds since the epoch when the response was ready
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +273,12 @@ class _Handler(BaseHTTPRequestHandler):
             response = owner.respond(self.server.site, self.command, self.path, headers)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             response = Response(500, f"server error: {exc}\n".encode(), _text_type())
+        # Logged before the response goes out, so a client that has its answer sees it logged.
+        owner.record(
+            RequestRecord(
+                self.server.site, self.command, self.path, response.status, headers, time.time()
+            )
+        )
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -281,11 +287,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body and response.status != 304:
             self.wfile.write(response.body)
-        owner.record(
-            RequestRecord(
-                self.server.site, self.command, self.path, response.status, headers, time.time()
-            )
-        )
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Quiet: the request log replaces the stderr access log."""
