@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 from datasketch import MinHash
@@ -28,6 +29,8 @@ class LshParams:
     shingle: int = 5
     threshold: float = 0.8
     seed: int = 1
+    #: Words of a body that are shingled: bounds CPU and memory for multi-megabyte bodies.
+    max_words: int = 10_000
 
     def __post_init__(self) -> None:
         if self.bands * self.rows != self.num_perm:
@@ -56,9 +59,12 @@ def content_hash(body: str) -> str:
     return hashlib.sha256(normalize_body(body).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def shingles(body: str, size: int) -> set[bytes]:
-    """Word ``size``-shingles of the case-folded body (punctuation and quote style ignored)."""
-    words = _WORD.findall(body.casefold())
+def shingles(body: str, size: int, max_words: int = DEFAULT_LSH.max_words) -> set[bytes]:
+    """Word ``size``-shingles of the case-folded body's first ``max_words`` words.
+
+    Punctuation and quote style are ignored.
+    """
+    words = [match.group().casefold() for match in islice(_WORD.finditer(body), max_words)]
     if len(words) <= size:
         return {" ".join(words).encode()}
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
@@ -67,7 +73,7 @@ def shingles(body: str, size: int) -> set[bytes]:
 def minhash_signature(body: str, params: LshParams = DEFAULT_LSH) -> np.ndarray:
     """The body's MinHash signature as ``num_perm`` uint32 values."""
     minhash = MinHash(num_perm=params.num_perm, seed=params.seed, scheme="affine32")
-    minhash.update_batch(sorted(shingles(body, params.shingle)))
+    minhash.update_batch(sorted(shingles(body, params.shingle, params.max_words)))
     return np.asarray(minhash.hashvalues, dtype="<u4")
 
 
