@@ -2,38 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from lxml import etree
 
+from crawler.extraction.authors import clean_authors, parse_byline
+from crawler.extraction.dates import AmbiguousDateError, DateContext, ParsedDate, read_date
+from crawler.extraction.jsonld import read_jsonld
+from crawler.extraction.meta_tags import read_meta_tags
 from crawler.extraction.options import ExtractionOptions
-from crawler.items import Layer, TzInfo
+from crawler.extraction.visible import read_visible
+from crawler.items import Layer
 
+__all__ = ["Metadata", "ParsedDate", "extract_metadata"]
 
-@dataclass(frozen=True, slots=True)
-class ParsedDate:
-    """A date read from the page.
-
-    ``value`` is aware: a stated offset is kept as stated; a wall-clock time with no zone is
-    the printed time with tz UTC (``tz="assumed-UTC"``) or localized in the source's zone
-    (``tz="source-timezone"``). ``raw`` is the on-page string.
-    """
-
-    value: datetime
-    raw: str
-    tz: TzInfo
+_TITLE_SEPARATOR = r"\s+[|–—·•:\-»«]\s+"
+_URL_IN_TEXT = re.compile(r"https?://|www\.", re.I)
 
 
 @dataclass(frozen=True, slots=True)
 class Metadata:
     """Everything but the body, each field from the best layer that had it.
 
-    ``page_types`` holds JSON-LD ``@type`` values and ``og:type`` (for ``is_article``);
-    ``byline_lines`` the texts of visible byline/date lines near the headline, so the body
-    engine can strip them; ``provenance`` maps field name to the layer that gave it.
+    ``page_types`` holds JSON-LD ``@type`` values of the page's entities and ``og:type`` (for
+    ``is_article``); ``byline_lines`` the texts of visible byline/date lines near the
+    headline, so the body engine can strip them; ``provenance`` maps `Article` field names
+    (``title``, ``authors``, ``published_at``...) to the layer that gave them.
     """
 
     title: str | None = None
@@ -61,9 +61,270 @@ def extract_metadata(
     options: ExtractionOptions,
     trafilatura_meta: Mapping[str, Any] | None = None,
 ) -> Metadata:
-    """The page's metadata, best layer first; never raises on odd markup."""
-    title = tree.findtext(".//title")
-    return Metadata(
-        title=title.strip() if title else None,
-        provenance={"title": "meta"} if title else {},
+    """The page's metadata, best layer first; site overrides win. Never raises on odd markup.
+
+    ``trafilatura_meta`` holds trafilatura's own metadata fields (``author``, ``date``,
+    ``title``, ``sitename``, ...) when extraction ran first; without it that layer is skipped.
+    """
+    ld = read_jsonld(tree, url)
+    meta = read_meta_tags(tree, url)
+    traf = trafilatura_meta or {}
+    pick = _Picker()
+    language = pick.first("language", ("json-ld", ld.language), ("meta", meta.language),
+                          ("trafilatura", _text(traf.get("language"))))  # fmt: skip
+    context = DateContext(
+        fetched_at, options.languages or _date_languages(language), options.timezone,
+        options.date_order,
+    )  # fmt: skip
+    site_name = pick.first("site_name", ("json-ld", ld.site_name), ("meta", meta.site_name),
+                           ("trafilatura", _text(traf.get("sitename"))))  # fmt: skip
+    title = pick.first("title", ("json-ld", ld.title), ("meta", meta.title),
+                       ("trafilatura", _text(traf.get("title"))))  # fmt: skip
+    overrides = _read_overrides(tree, options, context)
+    visible = read_visible(tree, overrides.title or title, context)
+    if overrides.title:
+        title = pick.force("title", overrides.title)
+    authors = _choose_authors(
+        pick,
+        [
+            ("json-ld", _split_names(ld.authors)),
+            ("meta", _split_names(a for a in meta.authors if not _URL_IN_TEXT.search(a))),
+            ("trafilatura", _split_names(str(traf.get("author") or "").split(";"))),
+            ("visible-text", visible.authors),
+        ],
+        _publisher_keys(site_name, url),
     )
+    byline = visible.byline if visible.authors and set(visible.authors) & set(authors) else None
+    if overrides.authors:
+        authors, byline = pick.force("authors", overrides.authors), overrides.byline
+    if authors:
+        pick.provenance["byline"] = "visible-text" if byline else pick.provenance["authors"]
+        byline = byline or ", ".join(authors)
+    dates = _Dates(context)
+    published = overrides.published or dates.first(
+        pick, "published_at",
+        ("json-ld", [ld.published_raw]), ("meta", meta.published),
+        ("trafilatura", [_text(traf.get("date"))]), ("visible-text", [visible.published]),
+    )  # fmt: skip
+    if overrides.published:
+        pick.force("published_at", overrides.published)
+    modified = dates.first(
+        pick, "modified_at",
+        ("json-ld", [ld.modified_raw]), ("meta", meta.modified), ("visible-text", [visible.modified]),
+    )  # fmt: skip
+    return Metadata(
+        title=_without_site_name(title, site_name, url),
+        canonical_url=pick.first("canonical_url", ("meta", meta.canonical_url),
+                                 ("json-ld", _absolute(ld.url, url))),  # fmt: skip
+        byline=byline,
+        language=language,
+        description=pick.first("description", ("json-ld", ld.description),
+                               ("meta", meta.description),
+                               ("trafilatura", _text(traf.get("description")))),  # fmt: skip
+        site_name=site_name,
+        image_url=pick.first("image_url", ("json-ld", _absolute(ld.image_url, url)),
+                             ("meta", meta.image_url),
+                             ("trafilatura", _absolute(_text(traf.get("image")), url))),  # fmt: skip
+        authors=authors,
+        tags=pick.first("tags", ("json-ld", _unique(ld.tags)), ("meta", meta.tags),
+                        ("trafilatura", _unique(_strings(traf.get("tags"))
+                                                + _strings(traf.get("categories"))))) or (),
+        page_types=ld.page_types + ((meta.og_type,) if meta.og_type else ()),
+        published=published,
+        modified=modified,
+        article_body=ld.article_body,
+        byline_lines=visible.lines + overrides.lines,
+        provenance=pick.provenance,
+        flags=("date_ambiguous",) if (dates.ambiguous or visible.ambiguous) and not published else (),
+    )
+
+
+def _choose_authors(
+    pick: _Picker, layers: list[tuple[Layer, tuple[str, ...]]], publisher: set[str]
+) -> tuple[str, ...]:
+    """The best layer's names, passing over a layer that only repeats the publisher's name
+    when a later one names someone; a bare first name is completed from a later layer."""
+    found = [(layer, names) for layer, names in layers if names]
+    if not found:
+        return ()
+    layer, names = next(
+        ((l, n) for l, n in found if not all(_is_publisher(name, publisher) for name in n)),
+        found[0],
+    )
+    pick.provenance["authors"] = layer
+    fuller = [name for _, later in found for name in later]
+    return tuple(_completed(name, fuller) for name in names)
+
+
+def _completed(name: str, candidates: list[str]) -> str:
+    """``Nils`` -> ``Nils Pickert`` when another layer prints the full name."""
+    if " " in name:
+        return name
+    prefix = name.casefold() + " "
+    return next((c for c in candidates if c.casefold().startswith(prefix)), name)
+
+
+def _is_publisher(name: str, publisher: set[str]) -> bool:
+    """``Finanztreff De``, ``Die FURCHE`` or ``Badische Zeitung`` on that publication's site."""
+    key = _key(name)
+    return any(key == p or (len(key) >= 4 and len(p) >= 4 and (key in p or p in key))
+               for p in publisher)  # fmt: skip
+
+
+def _publisher_keys(site_name: str | None, url: str) -> set[str]:
+    """Comparison keys under which an author name is just the publication's name."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    keys = {_key(host), _key(host.split(".")[0])}
+    if site_name:
+        keys.add(_key(site_name))
+    return {key for key in keys if len(key) >= 3}
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+class _Picker:
+    """Takes the first non-empty value of a field and records which layer gave it."""
+
+    def __init__(self) -> None:
+        self.provenance: dict[str, Layer] = {}
+
+    def first(self, name: str, *layers: tuple[Layer, Any]) -> Any:
+        for layer, value in layers:
+            if value:
+                self.provenance[name] = layer
+                return value
+        return None
+
+    def force(self, name: str, value: Any) -> Any:
+        self.provenance[name] = "site-override"
+        return value
+
+
+class _Dates:
+    """Reads date candidates layer by layer; the first that parses wins."""
+
+    def __init__(self, context: DateContext) -> None:
+        self.context = context
+        self.ambiguous = False
+
+    def first(
+        self, pick: _Picker, name: str, *layers: tuple[Layer, Iterable[str | ParsedDate | None]]
+    ) -> ParsedDate | None:
+        for layer, candidates in layers:
+            for candidate in candidates:
+                parsed = self._read(candidate)
+                if parsed is not None:
+                    pick.provenance[name] = layer
+                    return parsed
+        return None
+
+    def _read(self, candidate: str | ParsedDate | None) -> ParsedDate | None:
+        if candidate is None or isinstance(candidate, ParsedDate):
+            return candidate
+        try:
+            return read_date(candidate, self.context)
+        except AmbiguousDateError:
+            self.ambiguous = True
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Overrides:
+    title: str | None = None
+    byline: str | None = None
+    authors: tuple[str, ...] = ()
+    published: ParsedDate | None = None
+    lines: tuple[str, ...] = ()
+
+
+def _read_overrides(
+    tree: lxml.html.HtmlElement, options: ExtractionOptions, context: DateContext
+) -> _Overrides:
+    """The fields a site's selectors (CSS, or XPath when starting with ``/`` or ``(``) give."""
+    site = options.overrides
+    title = _selected_text(tree, site.title)
+    byline_text = _selected_text(tree, site.byline)
+    byline, authors = parse_byline(byline_text) if byline_text else (None, ())
+    date_element = _selected(tree, site.date)
+    published = None
+    if date_element is not None:
+        date_text = " ".join(date_element.text_content().split())
+        for candidate in (date_element.get("datetime"), date_element.get("content"), date_text):
+            try:
+                published = read_date(candidate, context) if candidate else None
+            except AmbiguousDateError:
+                published = None
+            if published is not None:
+                break
+    lines = tuple(t for t in (byline_text, _selected_text(tree, site.date)) if t)
+    return _Overrides(title, byline, authors, published, lines)
+
+
+def _selected(tree: lxml.html.HtmlElement, selector: str | None) -> lxml.html.HtmlElement | None:
+    if not selector:
+        return None
+    try:
+        found = tree.xpath(selector) if selector.startswith(("/", "(")) else tree.cssselect(selector)
+    except (etree.XPathError, ValueError, SyntaxError):
+        return None
+    elements = [item for item in found if isinstance(item, lxml.html.HtmlElement)]
+    return elements[0] if elements else None
+
+
+def _selected_text(tree: lxml.html.HtmlElement, selector: str | None) -> str | None:
+    element = _selected(tree, selector)
+    text = " ".join(element.text_content().split()) if element is not None else ""
+    return text or None
+
+
+def _split_names(values: Iterable[str]) -> tuple[str, ...]:
+    names = (name for value in values if value for name in parse_byline(value)[1])
+    return clean_authors(names)
+
+
+def _date_languages(language: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((language, "en") if language else ("en",)))
+
+
+def _text(value: Any) -> str | None:
+    return " ".join(value.split()) or None if isinstance(value, str) else None
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list | tuple) else []
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for value in values:
+        value = " ".join(value.split())
+        if value and len(value) <= 60:
+            seen.setdefault(value.casefold(), value)
+    return tuple(seen.values())[:30]
+
+
+def _absolute(url: str | None, page_url: str) -> str | None:
+    if not url:
+        return None
+    absolute = urljoin(page_url, url.strip())
+    return absolute if absolute.startswith(("http://", "https://")) else None
+
+
+def _without_site_name(title: str | None, site_name: str | None, url: str) -> str | None:
+    """The headline without a leading or trailing ``| Site Name`` (or the host's name)."""
+    if not title:
+        return None
+    names = [site_name] if site_name else []
+    host = urlsplit(url).hostname or ""
+    names.append(host.removeprefix("www.").split(".")[0])
+    for name in names:
+        if not name:
+            continue
+        escaped = re.escape(name)
+        for pattern in (rf"{_TITLE_SEPARATOR}{escaped}\S*$", rf"^{escaped}\S*{_TITLE_SEPARATOR}"):
+            stripped = re.sub(pattern, "", title, flags=re.IGNORECASE)
+            if stripped != title and stripped.strip():
+                return stripped.strip()
+    return title

@@ -1,0 +1,173 @@
+"""Author names from bylines: split, strip prefixes, roles and glue, drop junk, de-duplicate."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from crawler.extraction.dates import MONTH_NUMBERS
+
+#: Bylines that name an organisation or a desk rather than a person; kept as the single author.
+ORGANISATION_BYLINES = frozenset(
+    {
+        "our bureau", "our correspondent", "our special correspondent", "special correspondent",
+        "staff reporter", "staff writer", "staff", "news desk", "web desk", "newsdesk",
+        "news service", "express news service", "agencies", "agency", "bureau", "editorial",
+        "editorial board", "the editorial board", "pti", "ians", "ani", "tnn", "reuters", "ap",
+        "afp", "dpa", "apa", "epd", "kna", "sid", "upi", "associated press", "the associated press",
+        "agence france-presse", "press trust of india", "redaktion", "la rédaction", "rédaction",
+    }
+)  # fmt: skip
+
+_MAX_NAME_CHARS = 60
+_MAX_NAME_WORDS = 6
+#: A "name" made only of these words is a label, a placeholder or a CMS account.
+_JUNK_WORDS = frozenset(
+    {
+        "admin", "administrator", "unknown", "anonymous", "anonym", "guest", "user", "null",
+        "none", "n/a", "na", "no", "author", "authors", "autor", "autorin", "auteur", "by",
+        "von", "par", "webmaster", "editor", "posted", "written", "redakteur", "facebook",
+        "twitter", "instagram", "linkedin", "email", "e-mail", "published", "updated",
+        "veröffentlicht", "aktualisiert", "publiziert", "publié", "erstellt", "am", "on", "name",
+        "datum", "date", "follow", "folgen", "share", "teilen", "neueste", "beiträge", "posts",
+        "comments", "kommentare", "kommentar", "comment", "profile", "profil", "mehr", "more",
+        "read", "lesen", "home", "startseite", "menu", "menü", "search", "suche", "login",
+        "wordpressadmin", "wpadmin", "root", "test", "sitename", "website", "phd", "ph.d", "md",
+        "m.d", "mba", "dr", "prof",
+    }
+)  # fmt: skip
+_ROLE_NOUNS = (
+    r"(?:writer|reporter|correspondent|editor|contributor|columnist|journalist|photographer"
+    r"|analyst|producer|redakteur(?:in)?|korrespondent(?:in)?|journaliste|rédacteur|rédactrice"
+    r"|envoyée? spéciale?)s?"
+)
+_ROLE_ADJECTIVES = (
+    r"(?:senior|chief|deputy|managing|executive|associate|contributing|special|foreign"
+    r"|political|national|business|sports?|science|staff|guest|freelance|our|assistant"
+    r"|digital|news|web|city|desk|[A-Z][\w.]+)"
+)
+_ROLE = rf"(?:the\s+)?(?:{_ROLE_ADJECTIVES}\s+)*{_ROLE_NOUNS}(?:\s+(?:at|for|of|bei|für|de)\s+.*)?"
+_ROLE_ONLY = re.compile(rf"^{_ROLE}$", re.I)
+#: A role glued after a name: ``Jane Doe, Staff Writer``, ``Jane Doe - Correspondent``.
+_ROLE_AFTER_SEPARATOR = re.compile(rf"\s*[,|–—-]\s*{_ROLE}$", re.I)
+#: A multi-word role glued without separator: ``Adam Aaronson PhillyVoice Staff``.
+_STAFF_SUFFIX = re.compile(r"\s+(?:[\w.]+\s+)?(?:staff(?:\s+writer|\s+reporter)?|contributor)$", re.I)
+_DEGREES = re.compile(r",?\s+(?:ph\.?\s?d|m\.?d|mba|rd|ll\.?m|msc|m\.?a)\.?$", re.I)
+_PREFIX = re.compile(
+    r"^(?:(?:written|posted|reported|compiled|story|words|text|edited|published|interview|"
+    r"photos?|article|artikel|beitrag|ein beitrag|geschrieben|erstellt|eingestellt|gepostet|"
+    r"verfasst|bearbeitet|zum profil|publié|écrit|rédigé|escrito|publicado)\s+(?:by|von|par|por)"
+    r"\b|by(?:\b|(?=[A-Z]))|vom\b|von\b|par\b|por\b|door\b|di\s+(?=[A-Z])|de\s+(?=[A-ZÀ-Ý])"
+    r"|from\b|(?:text|texte|autor(?:in)?|author|auteur|interview|foto|fotos)\b\s*:?"
+    r"|(?:reporter|redaktion)\s*:)\s*:?\s*",
+    re.I,
+)
+_SEPARATORS = re.compile(
+    r"\s*(?:,|;|/|\s&\s|\band\b|\bund\b|\bet\b|\bsowie\b|\s+y\s+|\n)\s*", re.I
+)
+_GLUE_SPLIT = re.compile(r"\s+[|•·—–]\s+|\s*\|\s*|\s+-\s+|\n")
+_EMAIL = re.compile(r"\S+@\S+\.\w+|(?:https?://|www\.)\S+")
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_URLISH = re.compile(r"https?:|www\.|\.(?:com|net|org|de|fr|html?)\b", re.I)
+_MONTH = "(?:" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
+_DATEISH = re.compile(
+    r"(?:\b(?:on|am|le|updated|published|posted|aktualisiert|veröffentlicht|publié|mis à jour"
+    r"|stand|vor)\s*:?\s*)?(?:\b(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*|\b(?:mon|diens"
+    r"|donners|frei|sams|sonn)tag,?\s*|\bmittwoch,?\s*)?"
+    rf"(?:\b\d{{1,2}}(?:st|nd|rd|th|er)?\.?\s*{_MONTH}(?!\w)|\b{_MONTH}\s+\d"
+    r"|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d\d|\b(?:19|20)\d\d\b|\b\d+\s+\w+\s+ago\b"
+    r"|\bvor\s+\d+\s+\w+|\bil y a\s+\d)",
+    re.I,
+)
+_BY_INSIDE = re.compile(r"\s(?:[Bb]y|[Vv]on|[Pp]ar)\s+(?=[A-ZÀ-Ý])")
+#: Words that end a byline before the name's tail: ``Sara Zinnecker Stand 12.01.``.
+_TAIL_NOISE = re.compile(
+    r"\s+(?:stand|vor|am|um|on|at|le|den|ein kommentar|kommentare?|comments?|shares?|follow"
+    r"|folgen|symbolbild.*|illustrations?\b.*|foto\b.*|photo\b.*|bild\b.*|mehr\b.*)$",
+    re.I,
+)
+#: ``X says`` / ``X sagt`` head comments, not articles.
+_COMMENT_HEAD = re.compile(r"\s(?:says|said|sagt|schreibt|meint|écrit|dice)\s*:?$", re.I)
+_TRAILING = re.compile(r"^[\s,;:|•·—–(\[-]+|[\s,;:|•·—–)\]-]+$")
+
+
+def parse_byline(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """A byline as printed (dates and e-mails removed) and the author names in it."""
+    printed = _strip_glue(html.unescape(text) if "&" in text else text)
+    authors = clean_authors(_SEPARATORS.split(_PREFIX.sub("", printed)))
+    if not authors:
+        return None, ()
+    return printed, authors
+
+
+def clean_authors(names: Iterable[str]) -> tuple[str, ...]:
+    """Cleaned author names in order, case-insensitively unique; roles alone are kept only
+    when no person is named (``Staff Reporter``)."""
+    people: list[str] = []
+    roles: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        name = _clean_name(raw)
+        if name is None or name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        (roles if _ROLE_ONLY.match(name) else people).append(name)
+    return tuple(people or roles[:1])
+
+
+def is_organisation_byline(text: str) -> bool:
+    """True for desk and agency bylines such as ``Our Bureau``, ``PTI`` or ``Staff Reporter``."""
+    return " ".join(_PREFIX.sub("", text).split()).strip(" .,:").casefold() in ORGANISATION_BYLINES
+
+
+def has_byline_marker(text: str) -> bool:
+    """True when ``text`` names someone after ``by``/``von``/``par`` (``Posted on ... by X``)."""
+    return _marker_cut(text) is not None
+
+
+def _marker_cut(text: str) -> int | None:
+    """Where ``by``/``von``/``par`` starts the name part of ``text``, when what precedes it is
+    a label or a date (``Veröffentlicht am 10. Februar von X``), not a first name
+    (``Alexa von Heyden``)."""
+    match = _BY_INSIDE.search(text)
+    if match is None:
+        return None
+    before = text[: match.start()]
+    labelled = any(ch.isdigit() for ch in before) or any(w[:1].islower() for w in before.split())
+    return match.start() if labelled or _DATEISH.search(before) else None
+
+
+def _strip_glue(text: str) -> str:
+    """Drops date, e-mail and handle segments glued to a byline (``By A | July 17, 2018``)."""
+    parts = []
+    for part in _GLUE_SPLIT.split(_HANDLE.sub("", _EMAIL.sub("", text))):
+        cut = _marker_cut(part)
+        part = part[cut:] if cut is not None else part
+        date = _DATEISH.search(part)
+        part = _TRAILING.sub("", " ".join((part[: date.start()] if date else part).split()))
+        if part:
+            parts.append(part)
+    return next((part for part in parts if _PREFIX.match(part)), parts[0] if parts else "")
+
+
+def _clean_name(raw: str) -> str | None:
+    name = _TRAILING.sub("", " ".join(_PREFIX.sub("", raw.strip()).split()))
+    if not name or _URLISH.search(name) or _COMMENT_HEAD.search(name):
+        return None
+    if not _ROLE_ONLY.match(name):
+        for pattern in (_ROLE_AFTER_SEPARATOR, _STAFF_SUFFIX, _DEGREES, _TAIL_NOISE):
+            stripped = _TRAILING.sub("", pattern.sub("", name))
+            name = stripped or name
+    words = name.split()
+    if (
+        all(word.casefold().strip(".:") in _JUNK_WORDS for word in words)
+        or len(name) > _MAX_NAME_CHARS
+        or len(words) > _MAX_NAME_WORDS
+        or any(ch.isdigit() for ch in name)
+        or not any(ch.isalpha() for ch in name)
+    ):
+        return None
+    if name.isupper() and len(name) > 4 and name.casefold() not in ORGANISATION_BYLINES:
+        name = name.title()
+    return name

@@ -1,0 +1,364 @@
+"""The byline and date lines a reader sees near the headline (and hinted ones elsewhere)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from crawler.extraction.authors import (
+    has_byline_marker,
+    is_organisation_byline,
+    parse_byline,
+)
+from crawler.extraction.dates import (
+    MAX_CANDIDATE_CHARS,
+    AmbiguousDateError,
+    DateContext,
+    ParsedDate,
+    read_date,
+)
+
+#: Lines looked at before and after the headline.
+LINES_BEFORE = 12
+LINES_AFTER = 25
+#: Longer lines are body text, not bylines or datelines.
+MAX_LINE_CHARS = 150
+#: Hinted elements looked at anywhere on the page.
+MAX_HINTED = 60
+
+_LOWER = "translate(concat(' ', @class, ' ', @id, ' ', @itemprop, ' ', @rel), " \
+    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"  # fmt: skip
+_AUTHOR_WORDS = ("author", "byline", "autor", "auteur", "writer", "byl ", "verfasser",
+                 "posted-by", "submitted", "reporter", "journalist", "vcard")  # fmt: skip
+_DATE_WORDS = ("date", "time", "posted", "publish", "datum", "dateline", "meta", "updated",
+               "zeit", "created", "stamp")  # fmt: skip
+_SKIP_TAGS = "not(self::script or self::style or self::meta or self::link or self::img)"
+
+
+def _hint_xpath(words: tuple[str, ...]) -> etree.XPath:
+    tests = " or ".join(f"contains({_LOWER}, '{word}')" for word in words)
+    return etree.XPath(f"//body//*[{_SKIP_TAGS}][{tests}]")
+
+
+_AUTHOR_HINTED = _hint_xpath(_AUTHOR_WORDS)
+_AUTHOR_INSIDE = etree.XPath(
+    ".//*[" + " or ".join(f"contains({_LOWER}, '{word}')" for word in _AUTHOR_WORDS) + "]"
+)
+_LABEL_WORDS = ("autor", "autorin", "autoren", "text", "texte", "von", "author", "authors", "by",
+                "written by", "verfasst von", "geschrieben von", "auteur", "par", "redaktion",
+                "reporter", "posted by", "bericht")  # fmt: skip
+_LABELS = etree.XPath(
+    "//body//*[self::strong or self::b or self::span or self::em or self::dt or self::label"
+    " or self::i or self::small][translate(normalize-space(translate(text(), ':', '')),"
+    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = '"
+    + "' or translate(normalize-space(translate(text(), ':', '')), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
+    " 'abcdefghijklmnopqrstuvwxyz') = '".join(_LABEL_WORDS) + "']"
+)
+_DATE_HINTED = etree.XPath(f"//body//time | {_hint_xpath(_DATE_WORDS).path}")
+_OFF_ARTICLE = etree.XPath(
+    "ancestor-or-self::*[not(self::body or self::html or self::article or self::main)][self::nav"
+    " or self::aside or (self::footer and not(ancestor::article)) or @id='footer' or "
+    + " or ".join(
+        f"contains({_LOWER}, '{word}')"
+        for word in ("comment", "sidebar", "related", "widget", "recommend", "teaser",
+                     "popular", "trending", "most-read", "newsletter", "site-footer", "menu",
+                     "reply", "kommentar", "respond")  # fmt: skip
+    )
+    + "]"
+)
+_HEADLINES = etree.XPath("//body//*[self::h1 or self::h2 or self::h3 or ((self::div or self::p"
+                         " or self::span) and contains(" + _LOWER + ", 'headline'))]")  # fmt: skip
+_INLINE = frozenset(
+    {"a", "span", "strong", "em", "b", "i", "u", "time", "small", "abbr", "font", "sup", "sub",
+     "mark", "cite", "label", "bdi"}  # fmt: skip
+)
+_BYLINE_START = re.compile(
+    r"^(?:by|von|par|written by|posted by|text|autor(?:in)?|author|auteur)\b\s*:?\s*\S", re.I
+)
+_NAME_LIKE = re.compile(r"^(?:[A-ZÀ-Ý][\w'’.-]+)(?: [A-ZÀ-Ý][\w'’.-]+){1,3}$")
+_SENTENCE_END = re.compile(r"(?<![ap]\.m)[.!?\"”]$", re.I)
+_MODIFIED_CUE = re.compile(
+    r"\b(?:updated?|modified|last edited|aktualisiert|geändert|mis à jour|modifié)\b", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VisibleFacts:
+    """The visible byline and dates, and the line texts they came from near the headline."""
+
+    byline: str | None = None
+    authors: tuple[str, ...] = ()
+    published: ParsedDate | None = None
+    modified: ParsedDate | None = None
+    lines: tuple[str, ...] = ()
+    ambiguous: bool = False
+    headline: str | None = None
+
+
+@dataclass(slots=True)
+class _Line:
+    element: lxml.html.HtmlElement
+    text: str
+
+
+def read_visible(tree: lxml.html.HtmlElement, title: str | None, context: DateContext) -> VisibleFacts:
+    """Byline and dates from the lines around the headline (after it first, then before it,
+    nearest first), then from hinted elements anywhere on the article."""
+    state = _Finder(context)
+    headline = _headline(tree, title)
+    if headline is not None:
+        state.headline = " ".join(headline.text_content().split()) or None
+    for lines in _lines_near_headline(headline):
+        for index, line in enumerate(lines):
+            dated = _could_be_dateline(line) and state.look_at_date(
+                line.text, line.element, near=True
+            )
+            if _is_byline_line(line) or dated and has_byline_marker(line.text):
+                state.take_byline(line.text, near=True)
+            if not state.authors:
+                for inner in _AUTHOR_INSIDE(line.element)[:3]:
+                    if state.take_byline(_element_text(inner), near=True, line=line.text):
+                        break
+            if dated and not state.authors:
+                _take_neighbour_name(state, lines, index)
+    if not state.authors:
+        for label in _on_article(_LABELS(tree)):
+            if state.take_byline(_labelled_line(label), near=False):
+                break
+    if not state.authors:
+        for element in _on_article(_AUTHOR_HINTED(tree)):
+            if state.take_byline(_element_text(element), near=False):
+                break
+    if state.published is None:
+        for element in _on_article(_DATE_HINTED(tree)):
+            for text in _pieces(_element_text(element)):
+                state.look_at_date(text, element, near=False)
+            if state.published is not None:
+                break
+    return state.facts()
+
+
+def _labelled_line(label: lxml.html.HtmlElement) -> str:
+    """The line a label such as ``<strong>Autor:</strong>`` starts: the label, then its
+    sibling text up to the next line break (or the parent's ``<dd>`` for ``<dt>``)."""
+    if label.tag == "dt":
+        following = label.getnext()
+        return f"{label.text_content()} {following.text_content() if following is not None else ''}"
+    parts = [label.text_content(), label.tail or ""]
+    for sibling in label.itersiblings():
+        if sibling.tag in ("br", "p", "div") or len(parts) > 8:
+            break
+        parts += [sibling.text_content(), sibling.tail or ""]
+    return " ".join(" ".join(parts).split())
+
+
+def _take_neighbour_name(state: _Finder, lines: list[_Line], index: int) -> None:
+    """A plain name line right beside the date line is the byline (``Our Bureau`` style)."""
+    for neighbour in (index - 1, index + 1):
+        if 0 <= neighbour < len(lines) and _NAME_LIKE.match(lines[neighbour].text):
+            state.take_byline(lines[neighbour].text, near=True)
+            return
+
+
+class _Finder:
+    """What has been found so far while walking candidate lines."""
+
+    def __init__(self, context: DateContext) -> None:
+        self.context = context
+        self.byline: str | None = None
+        self.authors: tuple[str, ...] = ()
+        self.published: ParsedDate | None = None
+        self.modified: ParsedDate | None = None
+        self.lines: list[str] = []
+        self.ambiguous = False
+        self.headline: str | None = None
+
+    def take_byline(self, text: str, *, near: bool, line: str | None = None) -> bool:
+        """Takes the names in ``text``; ``line`` is the whole visible line it sits in."""
+        if self.authors or not text or len(text) > MAX_LINE_CHARS:
+            return False
+        byline, authors = parse_byline(text)
+        if not authors:
+            return False
+        self.byline, self.authors = byline, authors
+        line = line or text
+        if near and line not in self.lines:
+            self.lines.append(line)
+        return True
+
+    def look_at_date(self, text: str, element: lxml.html.HtmlElement, *, near: bool) -> bool:
+        """Takes the dates of ``element``'s ``datetime`` stamps, else the date in ``text``;
+        True if one of them was taken as the publication date."""
+        if self.published is not None and self.modified is not None:
+            return False
+        took: bool | None = None
+        for stamp in _stamps(element):
+            stamp_text = " ".join(stamp.text_content().split())
+            modified = _says_modified(stamp, stamp_text if stamp is not element else text)
+            result = self._take(stamp.get("datetime"), stamp_text or text, modified)
+            took = result if took is None else took or bool(result)
+        if took is None:
+            took = self._take(text, text, _says_modified(element, text))
+        if took is not None and near and text not in self.lines:
+            self.lines.append(text)
+        return bool(took)
+
+    def _take(self, candidate: str | None, raw: str, modified: bool) -> bool | None:
+        """None if ``candidate`` holds no date; else whether it became the publication date."""
+        if not candidate or len(candidate) > MAX_CANDIDATE_CHARS:
+            return None
+        try:
+            parsed = read_date(candidate, self.context)
+        except AmbiguousDateError:
+            self.ambiguous = True
+            return None
+        if parsed is None:
+            return None
+        parsed = ParsedDate(parsed.value, raw if len(raw) <= MAX_LINE_CHARS else candidate, parsed.tz)
+        if modified:
+            self.modified = self.modified or parsed
+            return False
+        if self.published is None:
+            self.published = parsed
+            return True
+        return False
+
+    def facts(self) -> VisibleFacts:
+        return VisibleFacts(self.byline, self.authors, self.published, self.modified,
+                            tuple(self.lines), self.ambiguous, self.headline)  # fmt: skip
+
+
+def _lines_near_headline(
+    headline: lxml.html.HtmlElement | None,
+) -> tuple[list[_Line], list[_Line]]:
+    """Lines after the headline (until the body has clearly begun) and before it, nearest
+    first."""
+    if headline is None:
+        return [], []
+    after: list[_Line] = []
+    long_lines = 0
+    for element in _following(headline):
+        for line in _element_lines(element):
+            long_lines += len(line.text) >= MAX_LINE_CHARS
+            after.append(line)
+        if len(after) >= LINES_AFTER or long_lines > 2:
+            break
+    before: list[_Line] = []
+    parent = headline.getparent()
+    for element in _preceding(headline, parent):
+        before[:0] = list(_element_lines(element))
+        if len(before) >= LINES_BEFORE:
+            break
+    return after[:LINES_AFTER], before[::-1][:LINES_BEFORE]
+
+
+def _preceding(
+    headline: lxml.html.HtmlElement, parent: lxml.html.HtmlElement | None
+) -> Iterator[lxml.html.HtmlElement]:
+    yield from headline.itersiblings(preceding=True)
+    if parent is not None:
+        yield from parent.itersiblings(preceding=True)
+
+
+def _headline(tree: lxml.html.HtmlElement, title: str | None) -> lxml.html.HtmlElement | None:
+    """The heading that best matches the title, else the first ``<h1>``."""
+    candidates = _HEADLINES(tree)[:60]
+    wanted = _comparable(title or "")
+    best, best_score = None, 0.3
+    for element in candidates:
+        text = _comparable(element.text_content()) if len(element) < 20 else ""
+        if wanted and text and (text in wanted or wanted in text):
+            score = min(len(text), len(wanted)) / max(len(text), len(wanted))
+            if score > best_score:
+                best, best_score = element, score
+    return best if best is not None else next((e for e in candidates if e.tag == "h1"), None)
+
+
+def _following(element: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
+    """Elements after ``element`` in document order, siblings first, then up the tree."""
+    current: lxml.html.HtmlElement | None = element
+    while current is not None:
+        yield from current.itersiblings()
+        current = current.getparent()
+
+
+def _element_lines(element: lxml.html.HtmlElement) -> Iterator[_Line]:
+    """The short text lines of ``element``: leaf blocks, split at ``<br>``."""
+    if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript"):
+        return
+    if all(child.tag in _INLINE or child.tag == "br" for child in element):
+        for text in _split_at_breaks(element):
+            if text:
+                yield _Line(element, text)
+        return
+    if element.text and element.text.strip():
+        yield _Line(element, " ".join(element.text.split()))
+    for child in element:
+        yield from _element_lines(child)
+
+
+def _split_at_breaks(element: lxml.html.HtmlElement) -> list[str]:
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == "br":
+            parts.append(child.tail or "")
+        else:
+            parts[-1] += child.text_content() + (child.tail or "")
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
+def _stamps(element: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The element and its ``<time>`` descendants that carry a ``datetime`` attribute."""
+    stamps = [element] if element.get("datetime") else []
+    stamps += [t for t in element.iterdescendants("time") if t.get("datetime")][:4]
+    return stamps
+
+
+def _says_modified(element: lxml.html.HtmlElement, text: str) -> bool:
+    return bool(_MODIFIED_CUE.search(text) or _MODIFIED_CUE.search(_hints(element)))
+
+
+def _pieces(text: str) -> list[str]:
+    """A hinted element's text, or its ``|``/``•``-separated parts when it is long."""
+    if len(text) <= MAX_CANDIDATE_CHARS:
+        return [text] if text else []
+    return [part.strip() for part in re.split(r"[|•·]", text)[:6] if part.strip()]
+
+
+def _could_be_dateline(line: _Line) -> bool:
+    """A dateline is short and not a sentence, unless its element says it holds a date."""
+    words = len(line.text.split())
+    if words <= 6 or line.element.tag == "time" or line.element.get("datetime"):
+        return True
+    if any(word in _hints(line.element) for word in _DATE_WORDS):
+        return True
+    return words <= 14 and not _SENTENCE_END.search(line.text)
+
+
+def _is_byline_line(line: _Line) -> bool:
+    if _BYLINE_START.match(line.text) or is_organisation_byline(line.text):
+        return True
+    hints = _hints(line.element)
+    return any(word.strip() in hints for word in _AUTHOR_WORDS)
+
+
+def _hints(element: lxml.html.HtmlElement) -> str:
+    return " ".join(element.get(name, "") for name in ("class", "id", "itemprop", "rel")).lower()
+
+
+def _on_article(elements: list[lxml.html.HtmlElement]) -> Iterator[lxml.html.HtmlElement]:
+    for element in elements[:MAX_HINTED]:
+        if not _OFF_ARTICLE(element):
+            yield element
+
+
+def _element_text(element: lxml.html.HtmlElement) -> str:
+    return " ".join(element.text_content().split()) if len(element) < 40 else ""
+
+
+def _comparable(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
