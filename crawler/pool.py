@@ -49,8 +49,9 @@ logger = logging.getLogger(__name__)
 #: What a task resolves to: the article, or only the page's links (``links_only``).
 Outcome = Union[Article, tuple[str, ...]]
 
-#: Modules the forkserver imports once so that each forked worker starts warm.
-_PRELOAD = ["crawler.pool"]
+#: Modules the forkserver imports once so that each forked worker starts warm. The main
+#: module is among them because multiprocessing imports it in every child otherwise.
+_PRELOAD = ["__main__", "crawler.pool"]
 #: Seconds a worker is given to exit after being asked to.
 _STOP_GRACE = 2.0
 
@@ -114,6 +115,12 @@ class ExtractionPool:
             memory_limit_mb=settings.getint("CRAWLER_EXTRACT_MEMORY_MB", 1024),
         )
 
+    def start(self) -> None:
+        """Start the workers now rather than at the first page (they take a moment to fork)."""
+        with self._lock:
+            if not self._threads and not self._closed:
+                self._start_threads()
+
     def submit(self, task: PageTask) -> Future[Outcome]:
         """Queue one page; the future holds the outcome or raises `ExtractionFailed`."""
         future: Future[Outcome] = Future()
@@ -165,6 +172,10 @@ class ExtractionPool:
     def _serve(self) -> None:
         """One thread's loop: drive one worker process through queued tasks."""
         worker: _Worker | None = None
+        try:
+            worker = self._spawn()
+        except Exception:  # noqa: BLE001 - retried at the first task, which reports it
+            logger.exception("extraction worker could not be started")
         try:
             while (item := self._queue.get()) is not None:
                 future, task = item

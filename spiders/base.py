@@ -75,6 +75,7 @@ class NewsSpider(scrapy.Spider):
         spider.max_pages = crawler.settings.getint("CRAWLER_MAX_PAGES", 0)
         if pool is None:
             pool = ExtractionPool.from_crawler(crawler)
+            crawler.signals.connect(pool.start, signal=signals.spider_opened)
             crawler.signals.connect(pool.close, signal=signals.spider_closed)
         spider.pool = pool
         return spider

@@ -1,0 +1,207 @@
+"""Run crawls in this process: `CrawlConfig`s in, one Scrapy process, `CrawlSummary`s out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
+from scrapy.settings import Settings
+from scrapy.spiders import Spider
+
+from crawler.extraction.options import SiteOverrides
+from crawler.pool import ExtractionPool
+from crawler.progress import CrawlCounts, crawl_label
+from crawler.storage import DatabaseUnavailable, open_database
+from spiders.feed import FeedSpider
+from spiders.site import SiteSpider
+from spiders.sitemap import SitemapSpider
+from spiders.urls import UrlsSpider
+
+logger = logging.getLogger(__name__)
+
+#: Finish reasons of a crawl that ran to its end (a page limit or Ctrl-C included).
+COMPLETED_REASONS = frozenset({"finished", "shutdown", "closespider_pagecount"})
+
+
+class CrawlError(Exception):
+    """A crawl that cannot start (bad URL, unreachable database): one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlConfig:
+    """One crawl: where to start and how far to go; empty fields take the settings' values.
+
+    Each non-empty group of ``start_urls`` / ``feeds`` / ``sitemaps`` / ``urls`` becomes one
+    spider (``site`` / ``feed`` / ``sitemap`` / ``urls``). ``jobdir`` gets a subfolder per
+    spider. ``quiet`` and ``log_file`` apply to the whole process (the first config's are
+    used). ``settings`` are extra Scrapy settings for this config's crawlers.
+    """
+
+    start_urls: Sequence[str] = ()
+    feeds: Sequence[str] = ()
+    sitemaps: Sequence[str] = ()
+    urls: Sequence[str] = ()
+    db_url: str | None = None
+    source: str | None = None
+    allowed_domains: Sequence[str] = ()
+    allow_patterns: Sequence[str] = ()
+    deny_patterns: Sequence[str] = ()
+    max_pages: int = 0
+    since: datetime | None = None
+    timezone: str | None = None
+    overrides: SiteOverrides = field(default_factory=SiteOverrides)
+    jobdir: str | None = None
+    refresh: bool = False
+    redis_url: str | None = None
+    quiet: bool = False
+    log_file: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlSummary:
+    """How one spider's crawl went; ``exit_status`` 0 when it completed, ``problem`` says why not."""
+
+    spider: str
+    source: str | None
+    counts: CrawlCounts
+    duration: float
+    finish_reason: str
+    exit_status: int
+    problem: str | None = None
+
+    @property
+    def label(self) -> str:
+        return crawl_label(self.spider, self.source)
+
+
+def run_crawls(configs: Sequence[CrawlConfig]) -> list[CrawlSummary]:
+    """Run every config's spiders together in this process until all are done (blocking).
+
+    Raises `CrawlError` before anything is fetched when a URL is malformed or a database
+    cannot be opened. Can be called once per process (Twisted's reactor cannot restart).
+    """
+    plans = [(config, kind, kwargs) for config in configs for kind, kwargs in _spiders_of(config)]
+    if not plans:
+        raise CrawlError("nothing to crawl: give start URLs, feeds, sitemaps or article URLs")
+    base = Settings()
+    base.setmodule("crawler.settings", priority="project")
+    base.setdict(_process_settings(configs[0]), priority="cmdline")
+    for db_url in dict.fromkeys(c.db_url or base.get("CRAWLER_DB_URL") for c in configs):
+        _check_database(db_url)
+    process = AsyncCrawlerProcess(base)
+    crawlers = [
+        Crawler(_SPIDERS[kind], _crawler_settings(base, config, kind)) for config, kind, _ in plans
+    ]
+    pool = ExtractionPool.from_crawler(crawlers[0])
+    started = time.monotonic()
+    try:
+        pool.start()
+        for crawler, (_, _, kwargs) in zip(crawlers, plans, strict=True):
+            process.crawl(crawler, pool=pool, **kwargs)
+        process.start()
+    finally:
+        pool.close()
+    elapsed = time.monotonic() - started
+    return [_summarize(crawler, config, elapsed) for crawler, (config, _, _) in zip(crawlers, plans, strict=True)]
+
+
+def exit_status(summaries: Sequence[CrawlSummary]) -> int:
+    """0 when every crawl completed, else the first non-zero status."""
+    return next((s.exit_status for s in summaries if s.exit_status), 0)
+
+
+_SPIDERS: dict[str, type[Spider]] = {
+    "site": SiteSpider,
+    "feed": FeedSpider,
+    "sitemap": SitemapSpider,
+    "urls": UrlsSpider,
+}
+
+
+def _spiders_of(config: CrawlConfig) -> list[tuple[str, dict[str, Any]]]:
+    """(spider name, spider arguments) for each kind of start point the config has."""
+    for url in (*config.start_urls, *config.feeds, *config.sitemaps, *config.urls):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise CrawlError(f"not an http(s) URL: {url}")
+    common: dict[str, Any] = {
+        "source": config.source,
+        "timezone": config.timezone,
+        "overrides": config.overrides,
+        "since": config.since,
+        "allowed_domains": list(config.allowed_domains),
+        "allow_patterns": list(config.allow_patterns),
+        "deny_patterns": list(config.deny_patterns),
+    }
+    groups = {
+        "site": ("start_urls", config.start_urls),
+        "feed": ("feeds", config.feeds),
+        "sitemap": ("sitemaps", config.sitemaps),
+        "urls": ("urls", config.urls),
+    }
+    return [(kind, {**common, arg: list(values)}) for kind, (arg, values) in groups.items() if values]
+
+
+def _process_settings(config: CrawlConfig) -> dict[str, Any]:
+    """Logging and progress for the whole process."""
+    settings: dict[str, Any] = {"CRAWLER_PROGRESS": not config.quiet}
+    if config.log_file:
+        settings.update(LOG_FILE=config.log_file, LOG_LEVEL="INFO")
+    else:
+        settings["LOG_LEVEL"] = "ERROR" if config.quiet else "WARNING"
+    return settings
+
+
+def _crawler_settings(base: Settings, config: CrawlConfig, kind: str) -> Settings:
+    settings = base.copy()
+    values: dict[str, Any] = {"CRAWLER_MAX_PAGES": config.max_pages, "CRAWLER_REFRESH": config.refresh}
+    if config.db_url:
+        values["CRAWLER_DB_URL"] = config.db_url
+    if config.source:
+        values["CRAWLER_SOURCE"] = config.source
+    if config.jobdir:
+        values["JOBDIR"] = f"{config.jobdir.rstrip('/')}/{kind}"
+    if config.redis_url:
+        values["CRAWLER_REDIS_URL"] = config.redis_url
+    settings.setdict({**values, **config.settings}, priority="cmdline")
+    return settings
+
+
+def _check_database(url: str) -> None:
+    """Open (and migrate) the database once so a bad URL fails before any page is fetched."""
+    try:
+        open_database(url).close()
+    except DatabaseUnavailable as exc:
+        raise CrawlError(str(exc)) from None
+
+
+def _summarize(crawler: Crawler, config: CrawlConfig, elapsed: float) -> CrawlSummary:
+    stats = crawler.stats.get_stats()
+    counts = CrawlCounts.from_stats(stats)
+    reason = str(stats.get("finish_reason") or "not started")
+    start, finish = stats.get("start_time"), stats.get("finish_time")
+    duration = (finish - start).total_seconds() if start and finish else elapsed
+    problem = None
+    if reason not in COMPLETED_REASONS:
+        problem = f"the crawl ended early ({reason})"
+    elif counts.lost:
+        problem = f"{counts.lost} article(s) could not be stored"
+    elif not counts.pages and not stats.get("drop/already_stored"):
+        problem = "nothing could be fetched"
+    spider = crawler.spider.name if crawler.spider else str(crawler.spidercls.name)
+    return CrawlSummary(
+        spider=spider,
+        source=config.source,
+        counts=counts,
+        duration=duration,
+        finish_reason=reason,
+        exit_status=1 if problem else 0,
+        problem=problem,
+    )
