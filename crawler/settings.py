@@ -117,3 +117,20 @@ DOWNLOADER_MIDDLEWARES.update(
 )
 SPIDER_MIDDLEWARES.update({"crawler.middlewares.incremental.KnownPageMiddleware": 30})
 EXTENSIONS: dict[str, int] = {}
+
+# --- crawling: spiders, extraction pool, progress (spiders/, crawler/pool.py) --------
+# Pages fetched per crawler and run (0 = no limit); DEPTH_LIMIT bounds link depth.
+CRAWLER_MAX_PAGES = 0
+# Extraction worker processes (0 = one per core), pages before a worker is replaced,
+# seconds one page may take (then ``extract_timeout``), address-space cap in MiB (then
+# ``too_complex``; 0 = none).
+CRAWLER_EXTRACT_WORKERS = int(os.environ.get("CRAWLER_EXTRACT_WORKERS", "0"))
+CRAWLER_EXTRACT_RECYCLE = 300
+CRAWLER_EXTRACT_TIMEOUT = 20.0
+CRAWLER_EXTRACT_MEMORY_MB = 1024
+# Largest sitemap, downloaded or unzipped (the sitemap protocol's own limit).
+CRAWLER_SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+# A progress line on stderr every CRAWLER_PROGRESS_INTERVAL seconds (`crawler crawl` sets it).
+CRAWLER_PROGRESS = False
+CRAWLER_PROGRESS_INTERVAL = 5.0
+EXTENSIONS.update({"crawler.progress.ProgressReporter": 500})

@@ -11,7 +11,7 @@ from crawler import __version__
 from crawler.cli.errors import CliError
 
 #: Sub-command modules; each has ``register(subparsers)`` which sets ``func`` on its parser.
-COMMANDS = ("extract", "fixture", "db", "export", "stats")
+COMMANDS = ("extract", "fixture", "db", "export", "stats", "crawl", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
