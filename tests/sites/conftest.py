@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -34,3 +36,13 @@ def expected_by_site() -> dict[str, dict[str, Any]]:
         p.parent.name: json.loads(p.read_text("utf-8"))
         for p in sorted(SITES_ROOT.glob("*/expected.json"))
     }
+
+
+@pytest.fixture(scope="session")
+def site_builder() -> ModuleType:
+    """``tests/fixtures/sites/build.py`` loaded as a module (for ``write_sites``)."""
+    spec = importlib.util.spec_from_file_location("fixture_sites_build", SITES_ROOT / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
