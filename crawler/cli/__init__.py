@@ -11,7 +11,18 @@ from crawler import __version__
 from crawler.cli.errors import CliError
 
 #: Sub-command modules; each has ``register(subparsers)`` which sets ``func`` on its parser.
-COMMANDS = ("extract", "fixture", "db", "export", "stats", "crawl", "demo")
+COMMANDS = (
+    "extract",
+    "fixture",
+    "db",
+    "export",
+    "stats",
+    "crawl",
+    "demo",
+    "sources",
+    "run-due",
+    "runs",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
