@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from crawler.storage.session import SQLITE_BEGIN
 
-#: Seconds a writer waits for SQLite's lock before failing.
+#: Seconds a writer waits for a lock (SQLite busy timeout, PostgreSQL lock_timeout).
 DEFAULT_BUSY_TIMEOUT = 30.0
 #: Seconds to wait for a PostgreSQL connection.
 CONNECT_TIMEOUT = 10
@@ -56,8 +56,15 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> sa.E
         engine = sa.create_engine(parsed, connect_args={"timeout": busy_timeout})
         _configure_sqlite(engine, busy_timeout)
         return engine
+    # A lock wait (e.g. for the writers' advisory lock) fails like SQLite's busy timeout.
+    options = parsed.query.get("options", "")
+    if not isinstance(options, str):
+        options = " ".join(options)
+    options = f"{options} -c lock_timeout={int(busy_timeout * 1000)}".strip()
     return sa.create_engine(
-        parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+        parsed.difference_update_query(["options"]),
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": options},
     )
 
 
