@@ -69,7 +69,7 @@ def extract_article(
         tags=meta.tags,
         image_url=meta.image_url,
         word_count=len(body.split()),
-        is_article=is_article_page(url, meta.page_types, tree, [b.text for b in blocks]),
+        is_article=is_article_page(url, meta, tree, [b.text for b in blocks]),
         provenance=dict(meta.provenance),
         flags=decode_flags + meta.flags,
         links=links,

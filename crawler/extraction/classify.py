@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from crawler.extraction.boilerplate import comparable
+from crawler.extraction.metadata import Metadata
 
 _ARTICLE_TYPES = {
     "article",
@@ -50,24 +51,31 @@ _NON_ARTICLE_PATH = re.compile(
     r"page/\d+|feed|login|subscribe|newsletters?)(?:/|$|\.)",
     re.IGNORECASE,
 )
-#: Below this many words a page without an article type is not an article.
-_MIN_WORDS = 120
-#: Below this many words even a page typed as an article is not one (empty shell).
+#: A page typed as an article needs this many words (else it is an empty shell).
 _MIN_WORDS_TYPED = 25
+#: An untyped page needs this many words and another sign of being an article...
+_MIN_WORDS_SIGNED = 50
+#: ... or this many words alone.
+_MIN_WORDS = 150
 #: More teaser blocks than this (``<article>`` elements) make a listing page.
 _MAX_TEASERS = 4
 #: A body whose text is mostly link text is a list of teasers.
 _MAX_LINK_SHARE = 0.35
+#: An article URL: a date path, a long slug or a numeric story id.
+_ARTICLE_PATH = re.compile(
+    r"/(?:19|20)\d\d/\d{1,2}/|[\w%]+(?:[-_][\w%]+){3,}|\d{5,}|\.s?html?$", re.IGNORECASE
+)
 
 
 def is_article_page(
-    url: str,
-    page_types: Sequence[str],
-    tree: lxml.html.HtmlElement,
-    paragraphs: Sequence[str],
+    url: str, meta: Metadata, tree: lxml.html.HtmlElement, paragraphs: Sequence[str]
 ) -> bool:
-    """True when the page is a single article: typed as one or shaped like one."""
-    types = {t.casefold() for t in page_types}
+    """True when the page is a single article: typed as one or shaped like one.
+
+    Listing, tag, author, video and contact pages are recognised by their URL, their
+    JSON-LD/OpenGraph type, a body made of link texts, or many teaser blocks.
+    """
+    types = {t.casefold() for t in meta.page_types}
     words = sum(len(p.split()) for p in paragraphs)
     typed_article = bool(types & _ARTICLE_TYPES)
     if not typed_article and (types & _NON_ARTICLE_TYPES):
@@ -76,8 +84,12 @@ def is_article_page(
         return False
     if typed_article:
         return words >= _MIN_WORDS_TYPED
-    teasers = sum(1 for _ in tree.iter("article"))
-    return words >= _MIN_WORDS and teasers <= _MAX_TEASERS
+    if sum(1 for _ in tree.iter("article")) > _MAX_TEASERS:
+        return False
+    signed = bool(meta.published or meta.authors) or bool(
+        _ARTICLE_PATH.search(urlsplit(url).path)
+    )
+    return words >= _MIN_WORDS or (signed and words >= _MIN_WORDS_SIGNED)
 
 
 def _listing_url(url: str) -> bool:
