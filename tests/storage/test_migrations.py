@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 
 from crawler.storage import DatabaseUnavailable, open_database
 from crawler.storage.engine import make_engine
-from crawler.storage.migrate import current_revision, downgrade, head_revision, upgrade
+from crawler.storage.migrate import current_revision, head_revision, upgrade
 from crawler.storage.models import Base
 from tests.storage.builders import body_text, make_item
 
