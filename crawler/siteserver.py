@@ -23,6 +23,7 @@ import hashlib
 import json
 import mimetypes
 import re
+import signal
 import socket
 import sys
 import threading
@@ -342,18 +343,19 @@ def _text_type() -> tuple[tuple[str, str], ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m crawler.siteserver ROOT``: serve the sites until Ctrl-C."""
+    """``python -m crawler.siteserver ROOT``: serve the sites until Ctrl-C or SIGTERM."""
     parser = argparse.ArgumentParser(prog="python -m crawler.siteserver", description=__doc__)
     parser.add_argument("root", type=Path, help="folder whose subfolders are sites")
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     with SiteServer(args.root, args.host) as server:
         for site in server.sites:
             print(f"{site:<16} {server.base_url(site)}/", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopped", file=sys.stderr)
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    print("stopped", file=sys.stderr)
     return 0
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -179,3 +182,22 @@ def test_stop_closes_ports(tmp_path: Path) -> None:
     server.stop()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(base + "/", timeout=2)
+
+
+def test_command_line_serves_until_terminated(tmp_path: Path) -> None:
+    _write(tmp_path / "only" / "index.html", "<p>{{base}}</p>")
+    command = [sys.executable, "-m", "crawler.siteserver", str(tmp_path)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            name, base = proc.stdout.readline().split()
+            assert name == "only"
+            assert _get(base)[2].decode() == f"<p>{base.rstrip('/')}</p>"
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=10)
+            assert (proc.returncode, err) == (0, "stopped\n")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
