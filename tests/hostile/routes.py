@@ -25,6 +25,7 @@ Paths (the longest prefix answers):
   /trap/repeat/...        a page linking to its own path plus one more segment
   /trap/long/...          a page linking to a URL twice as long as its own
   /trap/session/...       article links carrying a fresh session id on every visit
+  /delayed?secs=S&link=U  a page linking to each U, answered after S seconds
   /robots.txt             404 unless a test installs ``robots_route(...)``
 """
 
@@ -201,18 +202,27 @@ def session_ids(ex: Exchange) -> None:
     ex.send(200, article_page(f"session {ex.path}", links).encode())
 
 
-def robots_route(kind: str, body: str = "") -> Route:
-    """A robots.txt route: ``200`` (with ``body``), ``404``, ``503``, ``timeout``, ``huge``,
-    or ``flaky`` (503 for the first two hits, then ``body``)."""
+def delayed(ex: Exchange) -> None:
+    """``/delayed?secs=S&link=U...``: an article page, after S seconds, linking to each U."""
+    ex.server.stopping.wait(float(ex.arg("secs", "1")))
+    ex.send(200, article_page("delayed", ex.hit.query.get("link", [])).encode())
+
+
+def robots_route(kind: str, body: str = "", fails: int = 2) -> Route:
+    """A robots.txt route: ``200`` (with ``body``), ``404``, ``503``, ``timeout``,
+    ``flaky`` (503 for the first ``fails`` hits, then ``body``) or ``huge`` (``body``, then
+    padding rules up to 10 MB, announced with its Content-Length)."""
 
     def robots(ex: Exchange) -> None:
         if kind == "timeout":
             ex.wait_closed()
         elif kind == "huge":
-            padding = "".join(f"Disallow: /padding/{i:07d}/\n" for i in range(60000))
-            ex.send(200, ("User-agent: *\n" + padding + body).encode(), content_type="text/plain")
-        elif kind in ("404", "503") or (kind == "flaky" and ex.server.count("robots") <= 2):
-            ex.send(503 if kind != "404" else 404, b"no robots", content_type="text/plain")
+            data = ("User-agent: *\n" + body).encode()
+            line = b"Disallow: /padding/0123456789/\n"
+            data += line * ((10 * 1024 * 1024 - len(data)) // len(line))
+            ex.send(200, data, content_type="text/plain")
+        elif kind in ("404", "503") or (kind == "flaky" and ex.server.count("robots") <= fails):
+            ex.send(404 if kind == "404" else 503, b"no robots", content_type="text/plain")
         else:
             ex.send(200, body.encode(), content_type="text/plain")
 
@@ -244,5 +254,6 @@ def default_routes(bombs: dict[str, bytes]) -> dict[str, Route]:
         "/trap/repeat": repeat_segments,
         "/trap/long": long_url,
         "/trap/session": session_ids,
+        "/delayed": delayed,
         "/robots.txt": robots_route("404"),
     }
