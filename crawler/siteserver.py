@@ -272,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         try:
             response = owner.respond(self.server.site, self.command, self.path, headers)
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except (OSError, KeyError, ValueError) as exc:
             response = Response(500, f"server error: {exc}\n".encode(), _text_type())
         # Logged before the response goes out, so a client that has its answer sees it logged.
         owner.record(
