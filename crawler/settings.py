@@ -78,6 +78,13 @@ CRAWLER_SEED_HOSTS: list[str] = []
 CRAWLER_ROBOTS_MAX_BYTES = 512 * 1024
 CRAWLER_ROBOTS_RETRY_INTERVAL = 60.0
 CRAWLER_CRAWL_DELAY_MAX = 10.0
+# Retries of 429/5xx pause the host: Retry-After up to this many seconds, else
+# CRAWLER_RETRY_BACKOFF_BASE * 2^attempt seconds.
+CRAWLER_RETRY_AFTER_MAX = 120.0
+CRAWLER_RETRY_BACKOFF_BASE = 1.0
+# A host failing this many attempts in a row is dropped for CRAWLER_BREAKER_COOLDOWN s.
+CRAWLER_BREAKER_FAILURES = 5
+CRAWLER_BREAKER_COOLDOWN = 60.0
 # Only http and https are fetched, and only to addresses the address policy permits.
 DOWNLOAD_HANDLERS = {
     "http": "crawler.net.handler.GuardedHTTPDownloadHandler",
@@ -92,6 +99,9 @@ DOWNLOADER_MIDDLEWARES.update(
         "crawler.middlewares.drops.DropLogMiddleware": 10,
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
         "crawler.middlewares.robots.RobotsPolicyMiddleware": 100,
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "crawler.middlewares.pacing.BackoffRetryMiddleware": 550,
+        "crawler.middlewares.breaker.CircuitBreakerMiddleware": 560,
         "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
         "crawler.middlewares.counted.CountedMetaRefreshMiddleware": 580,
         "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
