@@ -105,6 +105,12 @@ def test_missing_and_private_files_are_404(server: SiteServer) -> None:
     assert _get(alpha + "/robots.txt")[2].startswith(b"User-agent: *")
 
 
+def test_unknown_site_placeholder_is_a_server_error(server: SiteServer) -> None:
+    _write(server.site_dir("beta") / "broken.html", "<a href='{{site:nowhere}}/'>x</a>")
+    status, _, body = _get(server.base_url("beta") + "/broken.html")
+    assert status == 500 and b"nowhere" in body
+
+
 def test_routes_redirect_and_set_status(server: SiteServer) -> None:
     alpha = server.base_url("alpha")
     status, headers, _ = _get(alpha + "/old/")
