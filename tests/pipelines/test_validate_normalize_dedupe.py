@@ -1,0 +1,151 @@
+"""The validate, normalize and dedupe pipelines on real items in a real Crawler."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from crawler.items import ArticleItem
+from pipelines.dedupe import DedupePipeline
+from pipelines.normalize import NormalizePipeline, choose_canonical, strip_site_suffix
+from pipelines.validate import ValidatePipeline
+from tests.storage.builders import body_text, make_item
+
+
+def crawler(**settings: Any) -> Crawler:
+    return get_crawler(settings_dict=settings)
+
+
+def test_validate_passes_articles_and_drops_the_rest_with_reasons() -> None:
+    crawler_ = crawler(CRAWLER_MIN_BODY_CHARS=100)
+    pipeline = ValidatePipeline.from_crawler(crawler_)
+    good = make_item("https://example.com/a", body_text(1))
+    assert pipeline.process_item(good) is good
+    cases = {
+        "not_article": make_item("https://example.com/tag/x", body_text(1), is_article=False),
+        "no_title": make_item("https://example.com/b", body_text(1), title="  "),
+        "short_body": make_item("https://example.com/c", "Too short to be news."),
+        "bad_url": make_item("ftp://example.com/d", body_text(1)),
+    }
+    for reason, item in cases.items():
+        with pytest.raises(DropItem, match=reason):
+            pipeline.process_item(item)
+    assert crawler_.stats is not None
+    assert {
+        f"dropped/{reason}": 1 for reason in cases
+    }.items() <= crawler_.stats.get_stats().items()
+    assert pipeline.process_item({"not": "an article"}) == {"not": "an article"}
+
+
+@pytest.mark.parametrize(
+    ("declared", "canonical", "rejected"),
+    [
+        ("/news/1", "https://www.example.com/news/1", None),
+        ("https://example.com/news/1?utm_source=x", "https://example.com/news/1", None),
+        ("https://other.org/news/1", "https://www.example.com/news/1?page=2", "canonical_offsite"),
+        (
+            "https://www.example.com/",
+            "https://www.example.com/news/1?page=2",
+            "canonical_front_page",
+        ),
+        ("javascript:void(0)", "https://www.example.com/news/1?page=2", "canonical_not_http"),
+        (None, "https://www.example.com/news/1?page=2", None),
+    ],
+)
+def test_canonical_url_follows_rel_canonical_only_on_the_same_site(
+    declared: str | None, canonical: str, rejected: str | None
+) -> None:
+    url = "https://WWW.example.com/news/1?page=2&fbclid=abc#top"
+    assert choose_canonical(url, declared) == (canonical, rejected)
+
+
+@pytest.mark.parametrize(
+    ("title", "site_name", "expected"),
+    [
+        ("Council passes budget | The Daily Planet", "The Daily Planet", "Council passes budget"),
+        ("Council passes budget - Example.com", None, "Council passes budget"),
+        ("Council passes budget – EXAMPLE", None, "Council passes budget"),
+        (
+            "Council passes budget | Politics | Daily Planet",
+            "Daily Planet",
+            "Council passes budget | Politics",
+        ),
+        ("Mayor - a profile", "Daily Planet", "Mayor - a profile"),
+        ("Daily Planet", "Daily Planet", "Daily Planet"),
+    ],
+)
+def test_title_loses_a_trailing_site_name_only(
+    title: str, site_name: str | None, expected: str
+) -> None:
+    assert strip_site_suffix(title, site_name, "https://www.example.com/a") == expected
+
+
+def test_normalize_cleans_text_authors_and_dates_and_sets_the_canonical_url() -> None:
+    crawler_ = crawler()
+    pipeline = NormalizePipeline.from_crawler(crawler_)
+    local = datetime(2024, 5, 1, 8, 0, tzinfo=timezone(timedelta(hours=2)))
+    item = make_item(
+        "https://www.example.com/a?utm_medium=rss",
+        "  First\u00a0 para\u200bgraph.  \n\n\n Second\tparagraph\nwith a line break. ",
+        title="Cafe\u0301  news | The Planet",
+        site_name="The Planet",
+        authors=("By Jane  Doe", "jane doe", "https://example.com/staff/jd", "Max Roe,"),
+        tags=("Politics", "politics", " "),
+        published_at=local,
+        modified_at=datetime(2024, 5, 1, 9, 0),
+        canonical_url=None,
+    )
+    result: ArticleItem = pipeline.process_item(item)
+    article = result.article
+    assert result.canonical_url == "https://www.example.com/a"
+    assert article.body == "First paragraph.\n\nSecond paragraph\nwith a line break."
+    assert article.word_count == 8
+    assert article.title == "Café news"
+    assert article.authors == ("Jane Doe", "Max Roe")
+    assert article.tags == ("Politics",)
+    assert article.published_at == local and article.published_at.utcoffset() == timedelta(hours=2)
+    assert article.modified_at is not None and article.modified_at.utcoffset() == timedelta(0)
+
+
+def test_a_naive_publication_date_is_marked_as_assumed_utc() -> None:
+    pipeline = NormalizePipeline.from_crawler(crawler())
+    item = make_item(
+        "https://example.com/a",
+        body_text(1),
+        published_at=datetime(2024, 5, 1, 8),
+        published_tz=None,
+    )
+    article = pipeline.process_item(item).article
+    assert article.published_at.tzinfo is not None and article.published_tz == "assumed-UTC"
+
+
+def test_dedupe_drops_only_repeats_that_bring_nothing_new() -> None:
+    crawler_ = crawler()
+    pipeline = DedupePipeline.from_crawler(crawler_)
+    body = body_text(1)
+    first = make_item("https://example.com/a", body)
+    assert pipeline.process_item(first) is first
+    with pytest.raises(DropItem, match="duplicate_in_crawl"):
+        pipeline.process_item(make_item("https://example.com/a", body))
+    new_variant = make_item("https://example.com/a", body, requested_url="https://example.com/?p=1")
+    changed = make_item("https://example.com/a", body + "\n\nUpdated.")
+    assert pipeline.process_item(new_variant) is new_variant
+    assert pipeline.process_item(changed) is changed
+    assert crawler_.stats is not None
+    assert crawler_.stats.get_value("dropped/duplicate_in_crawl") == 1
+    assert crawler_.stats.get_value("news/dedupe/seen_again") == 2
+
+
+def test_dedupe_memory_is_bounded() -> None:
+    pipeline = DedupePipeline.from_crawler(crawler(CRAWLER_DEDUPE_MEMORY=2))
+    items = [make_item(f"https://example.com/{i}", body_text(i)) for i in range(3)]
+    for item in items:
+        pipeline.process_item(item)
+    assert pipeline.process_item(items[0]) is items[0]
+    with pytest.raises(DropItem):
+        pipeline.process_item(items[2])
