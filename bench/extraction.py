@@ -165,6 +165,7 @@ def table(results: dict[str, list[PageScore]]) -> str:
 
 def worst_pages(scores: list[PageScore], count: int) -> str:
     """The ``count`` pages with the lowest per-page F1, for error analysis."""
+
     def f1(s: PageScore) -> float:
         p, r = precision(s.tp, s.fp, s.fn), recall(s.tp, s.fp, s.fn)
         return 2 * p * r / (p + r) if p + r else 0.0
@@ -198,8 +199,9 @@ def main() -> int:
                 results[name].append(score)
     print(f"article-extraction-benchmark: {len(jobs)} pages\n")
     print(table(results))
-    if args.worst and args.methods[0] in results:
-        print(f"\nworst pages of {args.methods[0]}:\n{worst_pages(results[args.methods[0]], args.worst)}")
+    if args.worst:
+        first = args.methods[0]
+        print(f"\nworst pages of {first}:\n{worst_pages(results[first], args.worst)}")
     metadata_eval = REPO / "bench" / "metadata_eval.py"
     if metadata_eval.is_file() and not args.no_metadata:
         print()

@@ -44,9 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="JSON Lines of {path, url, fetched_at}; relative paths are read from the "
         "manifest's folder",
     )
-    parser.add_argument(
-        "--timezone", help="IANA zone for pages that print a time without a zone"
-    )
+    parser.add_argument("--timezone", help="IANA zone for pages that print a time without a zone")
     parser.set_defaults(func=run)
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import lxml.etree
 import lxml.html
 import trafilatura
+from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
 from crawler.extraction.options import ExtractionOptions
@@ -78,7 +79,7 @@ def extract_main_text(
         include_links=True,
         favor_precision=options.favor_precision,
     )
-    if document is None:
+    if not isinstance(document, Document):
         return MainText(blocks=(), meta={})
     meta = {name: getattr(document, name, None) for name in TRAFILATURA_META_FIELDS}
     body = document.body
@@ -137,7 +138,6 @@ def _link_share(element: lxml.etree._Element, link_tag: str) -> float:
         return 0.0
     linked = sum(len("".join(link.itertext()).strip()) for link in element.iter(link_tag))
     return min(1.0, linked / total)
-
 
 
 def recover_chunks(tree: lxml.html.HtmlElement, blocks: tuple[Block, ...]) -> tuple[Block, ...]:
@@ -233,7 +233,7 @@ def header_blocks(
     if not keys or not blocks:
         return 0
     page = _key(" ".join(tree.xpath("//body//text()[not(ancestor::script or ancestor::style)]")))
-    spans = []
+    spans: list[tuple[int, int]] = []
     for block in blocks[: _HEADER_MAX_BLOCKS + 1]:
         key = _key(block.text)
         start = page.find(key, spans[-1][1] if spans else 0)

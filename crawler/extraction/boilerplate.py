@@ -111,8 +111,8 @@ _PROMO_HEADING = re.compile(
 _TAIL_LINE = re.compile(
     r"^\W*(?:"
     r"(?:additional |with additional |editing |writing |reporting |research )+by\b|"
-    r"\(?reporting by\b|with (?:agency )?inputs?\b|[^.!?]{0,120}\bcontributed(?: to)?(?: this)? report(?:ing)?\b|"
-    r"[^.!?]{0,80}\bcontributed to this (?:report|story|article)\b|"
+    r"\(?reporting by\b|with (?:agency )?inputs?\b|"
+    r"[^.!?]{0,120}\bcontributed(?: to)?(?: this)? (?:report(?:ing)?|story|article)\b|"
     r"(?:write|email|e-mail|contact|reach) (?:to )?(?:the )?(?:reporters?|writers?|authors?|"
     r"\w+(?: \w+){0,3}) (?:at|on|via)\b|have a (?:news )?tip\b|"
     r"follow (?:\w+(?:'s)? ){0,6}(?:on|at) (?:twitter|facebook|instagram|x|https?)\b|"

@@ -86,9 +86,7 @@ def is_article_page(
         return words >= _MIN_WORDS_TYPED
     if sum(1 for _ in tree.iter("article")) > _MAX_TEASERS:
         return False
-    signed = bool(meta.published or meta.authors) or bool(
-        _ARTICLE_PATH.search(urlsplit(url).path)
-    )
+    signed = bool(meta.published or meta.authors) or bool(_ARTICLE_PATH.search(urlsplit(url).path))
     return words >= _MIN_WORDS or (signed and words >= _MIN_WORDS_SIGNED)
 
 

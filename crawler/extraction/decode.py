@@ -42,9 +42,7 @@ class TooComplex(ExtractionError):
 
 _HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE
-)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -58,6 +56,16 @@ _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SNIFF_CHARS = 4096
+_DETECT_BYTES = 256 * 1024
+#: Legacy encodings that browsers decode (WHATWG Encoding), as Python codec names.
+_WEB_ENCODINGS = (
+    "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "iso8859_2", "iso8859_4", "iso8859_5", "iso8859_6", "iso8859_7", "iso8859_8",
+    "iso8859_13", "iso8859_15", "koi8_r", "koi8_u", "cp866", "cp874",
+    "shift_jis", "cp932", "euc_jp", "iso2022_jp", "gb18030", "gbk", "big5", "euc_kr", "cp949",
+)  # fmt: skip
+#: Chaos (charset-normalizer's mess ratio) within which windows-1252 counts as a tie.
+_TIE = 0.02
 
 
 def decode_document(
@@ -93,9 +101,7 @@ def parse_document(text: str, max_elements: int) -> lxml.html.HtmlElement:
         tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1), parser)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise EmptyDocument(f"no HTML document: {exc}") from exc
-    count = 0
-    for _ in tree.iter():
-        count += 1
+    for count, _ in enumerate(tree.iter(), 1):
         if count > max_elements:
             raise TooComplex(f"more than {max_elements} elements")
     if not tree.text_content().strip():
@@ -133,9 +139,24 @@ def _decode_bytes(data: bytes, content_type: str | None) -> tuple[str, bool]:
         return data.decode("utf-8"), False
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data[: 256 * 1024]).best()
-    detected = _usable(best.encoding) if best else None
-    return _decode(data, detected or "cp1252")
+    return _decode(data, _detect(data[:_DETECT_BYTES]))
+
+
+def _detect(sample: bytes) -> str:
+    """The likeliest web encoding of undeclared non-UTF-8 bytes; windows-1252 on a tie.
+
+    Only encodings browsers support are candidates (DOS and Mac code pages fit arbitrary
+    bytes too well), and windows-1252, the web's usual legacy encoding, wins when it is
+    as plausible as the best guess.
+    """
+    results = charset_normalizer.from_bytes(sample, cp_isolation=list(_WEB_ENCODINGS))
+    best = results.best()
+    if best is None:
+        return "cp1252"
+    for match in results:
+        if match.encoding == "cp1252" and match.chaos <= best.chaos + _TIE:
+            return "cp1252"
+    return best.encoding
 
 
 def _decode(data: bytes, encoding: str) -> tuple[str, bool]:

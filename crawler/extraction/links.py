@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
+
+#: An absolute http(s) URL with a plain host, which needs no resolving (the common case).
+_PLAIN_ABSOLUTE = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?]|$)[^\s\\]*$")
 
 
 def page_links(tree: lxml.html.HtmlElement, url: str) -> tuple[str, ...]:
@@ -30,9 +34,8 @@ def page_links(tree: lxml.html.HtmlElement, url: str) -> tuple[str, ...]:
 
 
 def _join(base: str, href: str) -> str | None:
-    if href.startswith(("http://", "https://")) and "#" not in href and "\\" not in href:
-        host = href.split("/", 3)[2]
-        return href if host and not host.startswith((":", "@")) else None
+    if _PLAIN_ABSOLUTE.match(href) and "#" not in href:
+        return href
     try:
         link = urldefrag(urljoin(base, href)).url
         parts = urlsplit(link)
