@@ -85,6 +85,11 @@ CRAWLER_RETRY_BACKOFF_BASE = 1.0
 # A host failing this many attempts in a row is dropped for CRAWLER_BREAKER_COOLDOWN s.
 CRAWLER_BREAKER_FAILURES = 5
 CRAWLER_BREAKER_COOLDOWN = 60.0
+# Traps: pages per host and run (0 = no budget), longest URL followed, distinct query
+# strings followed per path (sort/filter permutations).
+CRAWLER_HOST_PAGE_BUDGET = 5000
+CRAWLER_MAX_URL_LENGTH = 1000
+CRAWLER_MAX_QUERY_VARIANTS = 50
 # Only http and https are fetched, and only to addresses the address policy permits.
 DOWNLOAD_HANDLERS = {
     "http": "crawler.net.handler.GuardedHTTPDownloadHandler",
@@ -102,6 +107,7 @@ DOWNLOADER_MIDDLEWARES.update(
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "crawler.middlewares.pacing.BackoffRetryMiddleware": 550,
         "crawler.middlewares.breaker.CircuitBreakerMiddleware": 560,
+        "crawler.middlewares.traps.HostBudgetMiddleware": 60,
         "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
         "crawler.middlewares.counted.CountedMetaRefreshMiddleware": 580,
         "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
@@ -110,7 +116,12 @@ DOWNLOADER_MIDDLEWARES.update(
         "crawler.middlewares.counted.CountedRedirectMiddleware": 600,
     }
 )
-SPIDER_MIDDLEWARES.update({"crawler.middlewares.scope.ScopeMiddleware": 40})
+SPIDER_MIDDLEWARES.update(
+    {
+        "crawler.middlewares.scope.ScopeMiddleware": 40,
+        "crawler.middlewares.traps.TrapMiddleware": 45,
+    }
+)
 
 # --- incremental crawling (crawler/middlewares/incremental.py, conditional.py) --------
 # True fetches stored articles again (updates land as revisions); off by default.

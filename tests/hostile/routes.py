@@ -20,7 +20,7 @@ Paths (the longest prefix answers):
   /redirect/chain/<n>     302 to <n+1>, a valid page at ``?end=N``
   /redirect/to?url=U      302 to U
   /refresh/loop/<n>       a meta refresh to <n+1>, forever
-  /trap/calendar/<y>/<m>  a calendar linking to the months around it, forever
+  /trap/calendar/<year>   a calendar linking to the years around it, forever
   /trap/sort              a listing linking to every sort/filter permutation
   /trap/repeat/...        a page linking to its own path plus one more segment
   /trap/long/...          a page linking to a URL twice as long as its own
@@ -164,12 +164,10 @@ def refresh_loop(ex: Exchange) -> None:
 
 
 def calendar(ex: Exchange) -> None:
-    _, _, _, year, month = (ex.path.rstrip("/").split("/") + ["2024", "1"])[:5]
-    y, m = int(year), int(month)
-    prev_y, prev_m = (y - 1, 12) if m == 1 else (y, m - 1)
-    next_y, next_m = (y + 1, 1) if m == 12 else (y, m + 1)
-    links = [f"/trap/calendar/{prev_y}/{prev_m}", f"/trap/calendar/{next_y}/{next_m}"]
-    ex.send(200, article_page(f"events {y}-{m}", links).encode())
+    """``/trap/calendar/<year>``: a year page linking to the years before and after."""
+    year = int(ex.path.rstrip("/").rsplit("/", 1)[-1])
+    links = [f"/trap/calendar/{year - 1}", f"/trap/calendar/{year + 1}"]
+    ex.send(200, article_page(f"events {year}", links).encode())
 
 
 def sort_permutations(ex: Exchange) -> None:
