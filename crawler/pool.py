@@ -293,11 +293,11 @@ def _extract(task: PageTask) -> tuple[str, Any]:
         if task.links_only:
             text, _ = decode_document(task.body, task.content_type, task.options.max_html_bytes)
             tree = parse_document(text, task.options.max_tree_elements)
-            return "ok", _without_tracking(page_links(tree, task.url))
+            return "ok", _links(page_links(tree, task.url))
         article = extract_article(
             task.body, task.url, task.fetched_at, task.options, content_type=task.content_type
         )
-        return "ok", dataclasses.replace(article, links=_without_tracking(article.links))
+        return "ok", dataclasses.replace(article, links=_links(article.links))
     except ExtractionError as exc:
         return "error", (exc.reason, str(exc)[:300], True)
     except (MemoryError, RecursionError) as exc:
@@ -306,6 +306,10 @@ def _extract(task: PageTask) -> tuple[str, Any]:
         return "error", ("extract_failed", f"{type(exc).__name__}: {exc}"[:300], True)
 
 
-def _without_tracking(links: tuple[str, ...]) -> tuple[str, ...]:
-    """Links with tracking parameters removed (only links with a query need the work)."""
-    return tuple(dict.fromkeys(canonicalize_url(u) if "?" in u else u for u in links))
+def without_tracking(url: str) -> str:
+    """``url`` without tracking parameters (canonical form); URLs without a query as they are."""
+    return canonicalize_url(url) if "?" in url else url
+
+
+def _links(links: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(without_tracking(u) for u in links))

@@ -16,8 +16,9 @@ from twisted.python.failure import Failure
 
 from crawler.extraction import EXTRACTOR_VERSION, ExtractionOptions
 from crawler.items import Article, ArticleItem
-from crawler.pool import ExtractionFailed, ExtractionPool, Outcome, PageTask
+from crawler.pool import ExtractionFailed, ExtractionPool, Outcome, PageTask, without_tracking
 from spiders.args import as_overrides, as_patterns, as_since, str_list
+from spiders.urlshape import PageKind, page_kind
 from spiders.xmldocs import Entry, UnreadableXml, read_entries, xml_body
 
 if TYPE_CHECKING:
@@ -125,8 +126,13 @@ class NewsSpider(scrapy.Spider):
         return not self.allow_patterns or any(p.search(url) for p in self.allow_patterns)
 
     def article_requests(self, urls: Iterable[str]) -> Iterable[Request]:
-        """Requests for pages listed as articles (by a feed, sitemap or the user)."""
-        for url in urls:
+        """Requests for the pages a feed or sitemap lists, except those shaped like listings
+        (sitemaps list sections and tags too: ``news/listed/not_article_url``)."""
+        for listed in urls:
+            url = without_tracking(listed)
+            if page_kind(url) in (PageKind.LISTING, PageKind.ASSET):
+                self._inc("news/listed/not_article_url")
+                continue
             if self.denied(url) or not self.allowed_as_article(url):
                 continue
             request = self.page_request(url, self.parse_article)

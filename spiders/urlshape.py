@@ -12,7 +12,7 @@ class PageKind(Enum):
     """The spider's guess before fetching; the extractor's ``is_article`` has the last word."""
 
     ASSET = "asset"  # not a web page (image, script, archive, feed...): never followed
-    LISTING = "listing"  # homepage, section, tag, author, pagination, contact: links only
+    LISTING = "listing"  # homepage, section, archive, tag, author, pagination: links only
     ARTICLE = "article"  # dated path or long slug: extracted
     UNKNOWN = "unknown"  # extracted; stored only if the extractor says it is an article
 
@@ -28,11 +28,12 @@ _LISTING_SEGMENT = re.compile(
     r"profiles?|contributors?|videos?|watch|live-tv|gallery|galleries|photos?|podcasts?|"
     r"contact(?:-us)?|about(?:-us)?|imprint|impressum|privacy(?:-policy)?|terms(?:-of-use)?|"
     r"cookies?|advertise|careers|jobs|search|archives?|page|feeds?|rss|login|logout|"
-    r"register|signin|signup|account|subscribe|subscriptions?|newsletters?|amp|print|"
+    r"register|signin|signup|account|subscribe|subscriptions?|newsletters?|amp|print|page-?\d+|"
     r"share|comments?|wp-admin|wp-login\.php|wp-json|cdn-cgi)$",
     re.IGNORECASE,
 )
 _PAGINATION_QUERY = re.compile(r"(?:^|&)(?:page|p|pg|paged|start|offset)=\d+", re.IGNORECASE)
+_DATE_ARCHIVE = re.compile(r"^/(?:19|20)\d{2}(?:/\d{1,2}){0,2}/?$")
 _DATED_PATH = re.compile(r"/(?:19|20)\d{2}[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)")
 _NUMERIC_ID = re.compile(r"\d{5,}")
 _SLUG_WORD = re.compile(r"[-_]")
@@ -52,6 +53,8 @@ def page_kind(url: str) -> PageKind:
         return PageKind.LISTING
     if any(_LISTING_SEGMENT.match(s) for s in segments):
         return PageKind.LISTING
+    if _DATE_ARCHIVE.match(path):
+        return PageKind.LISTING
     last = posixpath.splitext(segments[-1])[0]
     if (
         _DATED_PATH.search(path)
@@ -59,4 +62,6 @@ def page_kind(url: str) -> PageKind:
         or _NUMERIC_ID.search(last)
     ):
         return PageKind.ARTICLE
+    if len(segments) == 1 or (path.endswith("/") and not any(c.isdigit() for c in last)):
+        return PageKind.LISTING  # a section: /news/, /world, /cities/mumbai-news/
     return PageKind.UNKNOWN

@@ -49,6 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--redis", metavar="URL", help="share the frontier through Redis")
     parser.add_argument("--source", metavar="NAME", help="name stored with the crawl's articles")
     parser.add_argument("--sources", metavar="FILE", help="sources file (for --source)")
+    parser.add_argument(
+        "-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="a Scrapy setting for this crawl, e.g. -s AUTOTHROTTLE_ENABLED=False",
+    )  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -89,6 +93,7 @@ def config_from_args(args: argparse.Namespace) -> CrawlConfig:
         redis_url=args.redis,
         quiet=args.quiet,
         log_file=str(Path(args.log_file).resolve()) if args.log_file else None,
+        settings=_settings(args.set),
     )
 
 
@@ -117,3 +122,13 @@ def _since(text: str | None, timezone: str | None) -> datetime | None:
         return as_since(text, timezone)
     except ValueError:
         raise CliError(f"--since wants an ISO 8601 date such as 2024-05-01, not {text!r}") from None
+
+
+def _settings(pairs: list[str]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"-s wants NAME=VALUE, not {pair!r}")
+        settings[name.strip()] = value
+    return settings
