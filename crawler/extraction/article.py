@@ -8,10 +8,13 @@ from datetime import datetime
 import lxml.html
 
 from crawler.extraction.body import (
+    Block,
     extract_main_text,
     header_blocks,
+    html_blocks,
     join_blocks,
     recover_chunks,
+    select_all,
 )
 from crawler.extraction.boilerplate import strip_boilerplate
 from crawler.extraction.classify import is_article_page
@@ -44,11 +47,16 @@ def extract_article(
     links = page_links(tree, url)
     main = extract_main_text(tree, url, options)
     meta = extract_metadata(tree, url, fetched_at, options, main.meta)
-    blocks = recover_chunks(tree, main.blocks)
-    blocks = blocks[header_blocks(tree, blocks, meta.byline_lines) :]
-    blocks = strip_boilerplate(
-        blocks, _headlines(tree, meta.title, main.meta.get("title")), meta.byline_lines
-    )
+    headlines = _headlines(tree, meta.title, main.meta.get("title"))
+    provenance = dict(meta.provenance)
+    chosen = _override_blocks(tree, options.overrides.body)
+    if chosen:
+        blocks = chosen
+        provenance["body"] = "site-override"
+    else:
+        blocks = recover_chunks(tree, main.blocks)
+        blocks = blocks[header_blocks(tree, blocks, meta.byline_lines) :]
+    blocks = strip_boilerplate(blocks, headlines, meta.byline_lines)
     body = join_blocks(blocks)
     return Article(
         url=url,
@@ -70,10 +78,15 @@ def extract_article(
         image_url=meta.image_url,
         word_count=len(body.split()),
         is_article=is_article_page(url, meta, tree, [b.text for b in blocks]),
-        provenance=dict(meta.provenance),
+        provenance=provenance,
         flags=decode_flags + meta.flags,
         links=links,
     )
+
+
+def _override_blocks(tree: lxml.html.HtmlElement, selector: str | None) -> tuple[Block, ...]:
+    """The body blocks a site override selects, empty when it selects nothing."""
+    return tuple(html_blocks(select_all(tree, selector))) if selector else ()
 
 
 def _headlines(tree: lxml.html.HtmlElement, *titles: str | None) -> tuple[str, ...]:

@@ -41,6 +41,12 @@ _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\uf
 _SPACES = re.compile(r"[^\S\n]+")
 _WORD_CHAR = re.compile(r"\w")
 _WORDS = re.compile(r"\w+")
+_BLOCK_TAGS = "self::p or self::h2 or self::h3 or self::h4 or self::li or self::blockquote"
+#: Paragraph-like elements not inside another one; a div counts when it holds none.
+_LEAF_BLOCKS = (
+    f".//*[{_BLOCK_TAGS} or self::div[not(.//*[{_BLOCK_TAGS} or self::div])]]"
+    f"[not(ancestor::*[{_BLOCK_TAGS}])]"
+)
 #: Body paragraphs at least this long are looked up in the page to find their container.
 _ANCHOR_CHARS = 80
 #: At most this many leading blocks can be header text above the byline.
@@ -98,18 +104,43 @@ def tree_blocks(body: lxml.etree._Element) -> Iterator[Block]:
                 yield Block(text, kind, share)
 
 
+def select_all(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
+    """Elements matching a CSS selector, or XPath when it starts with ``/`` or ``(``.
+
+    An invalid selector matches nothing.
+    """
+    try:
+        found = (
+            tree.xpath(selector) if selector.startswith(("/", "(")) else tree.cssselect(selector)
+        )
+    except (lxml.etree.XPathError, ValueError, SyntaxError):
+        return []
+    return [item for item in found if isinstance(item, lxml.html.HtmlElement)]
+
+
 def html_blocks(elements: Iterable[lxml.html.HtmlElement]) -> Iterator[Block]:
-    """Blocks of raw HTML elements (a site override's body): one per paragraph-like element."""
+    """Blocks of raw HTML elements (a site override's body): one per paragraph-like element
+    (a ``p``, heading, list item, quote, or a ``div`` holding no such element), one per
+    line where ``<br>`` breaks it."""
     for container in elements:
-        parts = container.xpath(
-            ".//*[self::p or self::h2 or self::h3 or self::h4 or self::li or self::blockquote]"
-            "[not(ancestor::p or ancestor::li or ancestor::blockquote)]"
-        ) or [container]
+        parts = container.xpath(_LEAF_BLOCKS) or [container]
         for element in parts:
-            text = clean_text(element.text_content())
-            if _WORD_CHAR.search(text):
-                kind: BlockKind = "head" if element.tag in ("h2", "h3", "h4") else "p"
-                yield Block(text, kind, _link_share(element, "a"))
+            kind: BlockKind = "head" if element.tag in ("h2", "h3", "h4") else "p"
+            share = _link_share(element, "a")
+            for line in _text_with_breaks(element).splitlines():
+                text = clean_text(line)
+                if _WORD_CHAR.search(text):
+                    yield Block(text, kind, share)
+
+
+def _text_with_breaks(element: lxml.html.HtmlElement) -> str:
+    """The element's text with a newline for each ``<br>`` (the tree is left untouched)."""
+    parts = ["\n" if element.tag == "br" else element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str):
+            parts.append(_text_with_breaks(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def clean_text(text: str) -> str:

@@ -157,7 +157,9 @@ def test_unknown_timezone_is_a_user_error(crawler) -> None:
     assert b"unknown timezone" in result.stderr
 
 
-def test_fixture_add_writes_a_complete_case_and_refuses_to_overwrite(crawler, tmp_path: Path) -> None:
+def test_fixture_add_writes_a_complete_case_and_refuses_to_overwrite(
+    crawler, tmp_path: Path
+) -> None:
     result = crawler(
         "fixture", "add", str(SEED_PAGE), "--url", SEED_URL, "--name", "seed-copy",
         "--fetched-at", "2018-07-17T10:15:00+00:00", "--root", str(tmp_path),
