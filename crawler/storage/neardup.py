@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
-from datasketch import MinHash
 
 _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
@@ -72,6 +71,9 @@ def shingles(body: str, size: int, max_words: int = DEFAULT_LSH.max_words) -> se
 
 def minhash_signature(body: str, params: LshParams = DEFAULT_LSH) -> np.ndarray:
     """The body's MinHash signature as ``num_perm`` uint32 values."""
+    # Imported here: datasketch loads scipy, 0.6 s that commands which never hash should not pay.
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=params.num_perm, seed=params.seed, scheme="affine32")
     minhash.update_batch(sorted(shingles(body, params.shingle, params.max_words)))
     return np.asarray(minhash.hashvalues, dtype="<u4")

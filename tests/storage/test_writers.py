@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from crawler.storage.database import sqlite_file
 from crawler.storage.session import lock_key
 from tests.storage.builders import body_text, make_item
 
+ROOT = Path(__file__).resolve().parents[2]
 WRITER = """
 import json, sys
 from crawler.storage import BatchWriter, open_database
@@ -55,7 +57,10 @@ def test_two_processes_writing_one_database_lose_nothing(db_url: str) -> None:
     open_database(db_url).close()
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, db_url, name], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", WRITER, db_url, name],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
         for name in ("left", "right")
     ]
