@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,8 @@ class Source:
         schedule: the parsed ``schedule`` string (interval or cron, see `crawler.schedule`).
         schedule_text: the string as written.
         start_urls / feeds / sitemaps: where the crawl starts (at least one URL in all).
-        allowed_domains: hosts the crawl may follow; default: the hosts of those URLs.
+        allowed_domains: hosts (and their subdomains) the crawl may follow; empty: the
+            hosts and ports of the start URLs, with or without ``www.``.
         allow_patterns / deny_patterns: regexes an article URL must match / must not match.
         timezone: IANA zone for pages that print a local time with no zone; cron
             expressions are read in it too (UTC when unset).
@@ -171,7 +172,7 @@ class _SourceChecker:
         urls = {key: self.urls(key) for key in _URL_LISTS}
         if not any(urls.values()) and len(self.problems) == before:
             self.fail("start_urls", "give at least one URL in start_urls, feeds or sitemaps")
-        allowed = self.domains() or _hosts(u for group in urls.values() for u in group)
+        allowed = self.domains()
         allow, deny = self.patterns("allow_patterns"), self.patterns("deny_patterns")
         max_pages, enabled = self.max_pages(), self.boolean("enabled", default=True)
         overrides = self.overrides()
@@ -303,12 +304,3 @@ def selector_problem(selector: str) -> str | None:
         return f"bad {kind} {selector!r}: {exc}"
     return None
 
-
-def _hosts(urls: Iterable[str]) -> tuple[str, ...]:
-    """The distinct host names of ``urls``, in first-seen order."""
-    hosts: dict[str, None] = {}
-    for url in urls:
-        host = urlsplit(url).hostname
-        if host:
-            hosts[host] = None
-    return tuple(hosts)

@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -49,6 +49,7 @@ class RunOptions:
     quiet: bool = False
     log_file: str | None = None
     lease_ttl: timedelta = DEFAULT_TTL
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,16 +75,30 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``run-due`` (``crawl`` has the same ones but ``--lease-ttl``)."""
     add_db_argument(parser)
     parser.add_argument(
-        "--jobdir", help="keep each source's request queue in DIR/<source>/ to resume it"
+        "--jobdir",
+        metavar="DIR",
+        help="keep each source's crawl state in DIR/<source>/ to resume it",
     )
     parser.add_argument(
         "--refresh", action="store_true", help="fetch already stored articles again"
     )
-    parser.add_argument("--redis", help="share the frontier through Redis at this URL")
+    parser.add_argument(
+        "--redis", metavar="URL", help="share the frontier through Redis at this URL"
+    )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress; summary only on failure (cron)"
     )
-    parser.add_argument("--log-file", help="write the full Scrapy log to this file")
+    parser.add_argument("--log-file", metavar="FILE", help="write the full Scrapy log to this file")
+    parser.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        type=_setting,
+        metavar="NAME=VALUE",
+        help="override a Scrapy setting for every crawl (repeatable)",
+    )
     parser.add_argument(
         "--lease-ttl",
         type=_seconds,
@@ -104,6 +119,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         quiet=args.quiet,
         log_file=str(Path(args.log_file).resolve()) if args.log_file else None,
         lease_ttl=getattr(args, "lease_ttl", DEFAULT_TTL),
+        settings=dict(getattr(args, "settings", None) or ()),
     )
 
 
@@ -193,6 +209,7 @@ def crawl_config(source: Source, database: Database, options: RunOptions) -> Cra
         redis_url=options.redis_url,
         quiet=options.quiet,
         log_file=options.log_file,
+        settings=options.settings,
     )
 
 
@@ -266,3 +283,10 @@ def _seconds(text: str) -> timedelta:
     if seconds <= 0:
         raise argparse.ArgumentTypeError("must be more than 0 seconds")
     return timedelta(seconds=seconds)
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+    return name.strip(), value

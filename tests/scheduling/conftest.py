@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from crawler.siteserver import SiteServer
 from crawler.storage.engine import make_engine
 from crawler.storage.migrate import upgrade
+from tests.scheduling.helpers import SITES
 
 
 class FakeClock:
@@ -47,3 +51,14 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def news_sites(tmp_path: Path) -> Iterator[SiteServer]:
+    """Every fixture site, copied into ``tmp_path/sites`` (so a test may change them) and served."""
+    root = tmp_path / "sites"
+    for site in SITES.iterdir():
+        if site.is_dir() and not site.name.startswith(("_", ".")):
+            shutil.copytree(site, root / site.name)
+    with SiteServer(root) as server:
+        yield server

@@ -61,9 +61,7 @@ def test_a_failed_or_killed_run_counts_as_the_last_run(database, clock) -> None:
     assert claim(database, clock) == ["new"]
 
 
-def test_a_source_leased_by_another_run_is_skipped_until_the_lease_expires(
-    database, clock
-) -> None:
+def test_a_source_leased_by_another_run_is_skipped_until_the_lease_expires(database, clock) -> None:
     acquire_lease(database.engine, "often", "other-host:1:ab", TTL, clock())
     assert claim(database, clock) == ["daily", "new"]
     for name in ("daily", "new"):

@@ -55,7 +55,7 @@ def test_a_good_file_loads_with_its_values_and_defaults(tmp_path: Path) -> None:
     assert world.schedule == Interval(timedelta(minutes=15))
     assert world.schedule_text == "15m"
     assert world.feeds == ("https://www.defenseworld.net/feed/",)
-    assert world.allowed_domains == ("www.defenseworld.net",)  # from the URLs
+    assert world.allowed_domains == ()  # the spiders keep to the start URLs' hosts
     assert world.allow_patterns == ("/news/\\d+/",)
     assert world.max_pages == 200 and world.enabled
     assert world.overrides == SiteOverrides(byline="span.byline::text", date="//time/@datetime")
