@@ -138,6 +138,9 @@ DOWNLOADER_MIDDLEWARES.update(
 )
 SPIDER_MIDDLEWARES.update({"crawler.middlewares.incremental.KnownPageMiddleware": 30})
 EXTENSIONS: dict[str, int] = {}
+# Secrets (passwords in settings, URLs and the proxy environment) are masked in every log
+# line, including Scrapy's "Overridden settings" (crawler/net/redaction.py).
+EXTENSIONS.update({"crawler.net.redaction.SecretRedaction": 0})
 
 # --- crawling: spiders, extraction pool, progress (spiders/, crawler/pool.py) --------
 # Pages fetched per crawler and run (0 = no limit); DEPTH_LIMIT bounds link depth.

@@ -81,6 +81,7 @@ def crawl(
     follow: bool = True,
     timeout: float = 90.0,
     env: dict[str, str] | None = None,
+    args: dict[str, str] | None = None,
 ) -> CrawlRun:
     """Run the probe spider over ``urls`` and wait for it (at most ``timeout`` seconds)."""
     items_path, stats_path = tmp_path / "items.jsonl", tmp_path / "stats.json"
@@ -88,6 +89,8 @@ def crawl(
     cmd = [sys.executable, "-m", "scrapy", "runspider", str(PROBE), "-o", f"{items_path}:jsonl"]
     cmd += ["-a", "urls=" + " ".join(urls), "-a", f"follow={int(follow)}"]
     cmd += ["-a", f"stats_path={stats_path}"]
+    for key, value in (args or {}).items():
+        cmd += ["-a", f"{key}={value}"]
     for key, value in merged.items():
         cmd += ["-s", f"{key}={value}"]
     run_env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
@@ -152,7 +155,8 @@ def canaries() -> Iterator[dict[str, Canary]]:
 
 @pytest.fixture
 def run_crawl(tmp_path: Path) -> Callable[..., CrawlRun]:
-    """``run_crawl(urls, settings=None, follow=True, timeout=90, env=None) -> CrawlRun``."""
+    """``run_crawl(urls, settings=None, follow=True, timeout=90, env=None, args=None)``:
+    a finished ``CrawlRun``."""
     counter = iter(range(1000))
 
     def run(urls: list[str], **kwargs: Any) -> CrawlRun:

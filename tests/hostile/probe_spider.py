@@ -3,7 +3,8 @@
 Run with ``scrapy runspider`` under the project settings. It yields one item per response
 (``url``, ``status``, ``length``, ``flags``) and one per failed request (``url``, ``error``),
 follows ``a/@href``, XML ``<loc>`` and feed ``<link>`` when ``follow=1``, and writes the
-crawl's stats as JSON to ``stats_path`` when it closes.
+crawl's stats as JSON to ``stats_path`` when it closes. With ``leak=SETTING`` a page whose
+URL ends in ``/leak`` raises an exception whose message holds that setting's value.
 """
 
 from __future__ import annotations
@@ -25,17 +26,28 @@ LINKS = (
 class ProbeSpider(scrapy.Spider):
     name = "probe"
 
-    def __init__(self, urls: str = "", follow: str = "1", stats_path: str = "", **kwargs: Any):
+    def __init__(
+        self,
+        urls: str = "",
+        follow: str = "1",
+        stats_path: str = "",
+        leak: str = "",
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.urls = [url for url in urls.split(" ") if url]
         self.follow = follow == "1"
         self.stats_path = stats_path
+        self.leak = leak
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
             yield scrapy.Request(url, callback=self.parse, errback=self.failed)
 
     def parse(self, response: Response) -> Iterator[dict[str, Any] | scrapy.Request]:
+        if self.leak and response.url.endswith("/leak"):
+            # Code that puts a setting in an exception message: its traceback is logged.
+            raise RuntimeError(f"cannot store into {self.settings[self.leak]}")
         yield {
             "url": response.url,
             "status": response.status,
