@@ -7,21 +7,14 @@ from datetime import datetime
 
 import lxml.html
 
-from crawler.extraction.body import (
-    Block,
-    extract_main_text,
-    header_blocks,
-    html_blocks,
-    join_blocks,
-    recover_chunks,
-    select_all,
-)
+from crawler.extraction.body import Block, extract_main_text, html_blocks, join_blocks, select_all
 from crawler.extraction.boilerplate import strip_boilerplate
 from crawler.extraction.classify import is_article_page
 from crawler.extraction.decode import decode_document, parse_document
 from crawler.extraction.links import page_links
 from crawler.extraction.metadata import extract_metadata
 from crawler.extraction.options import ExtractionOptions
+from crawler.extraction.recover import header_blocks, recover_missing
 from crawler.items import Article
 
 #: `` - Site``, `` | Site``: the site name some titles end with.
@@ -54,7 +47,7 @@ def extract_article(
         blocks = chosen
         provenance["body"] = "site-override"
     else:
-        blocks = recover_chunks(tree, main.blocks)
+        blocks = recover_missing(tree, main.blocks)
         blocks = blocks[header_blocks(tree, blocks, meta.byline_lines) :]
     blocks = strip_boilerplate(blocks, headlines, meta.byline_lines)
     body = join_blocks(blocks)

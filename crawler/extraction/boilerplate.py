@@ -17,6 +17,8 @@ from crawler.extraction.body import Block
 _HEAD_WINDOW = 6
 #: A trailing block after a marker line is removed when its paragraphs are this short.
 _TEASER_MAX_WORDS = 30
+#: Under a section marker, a block with this share of link text is a teaser.
+_LISTED_LINK_SHARE = 0.5
 #: A paragraph with this many words that ends a sentence is article text.
 _SOLID_MIN_WORDS = 12
 #: ... or this many characters, for scripts written without spaces.
@@ -234,7 +236,7 @@ def _is_head_line(text: str, titles: set[str], bylines: set[str]) -> bool:
 def _strip_sections(blocks: list[Block]) -> list[Block]:
     """Drop marker lines (``Related``) with the teaser links after them.
 
-    When everything after a marker is short (teaser headlines), the rest is cut.
+    When nothing after a marker is a real paragraph (only teaser headlines), the rest is cut.
     """
     kept: list[Block] = []
     index = 0
@@ -245,11 +247,18 @@ def _strip_sections(blocks: list[Block]) -> list[Block]:
             kept.append(block)
             continue
         rest = blocks[index:]
-        if all(len(b.text.split()) <= _TEASER_MAX_WORDS for b in rest):
+        if not any(_is_solid(b) for b in rest):
             break
-        while index < len(blocks) and is_teaser_link(blocks[index]):
+        while index < len(blocks) and _is_listed_teaser(blocks[index]):
             index += 1
     return kept
+
+
+def _is_listed_teaser(block: Block) -> bool:
+    """A block under a ``Related``-style marker: a teaser link, maybe with a label after it."""
+    return is_teaser_link(block) or (
+        block.link_share >= _LISTED_LINK_SHARE and not _is_solid(block)
+    )
 
 
 def _is_lone_teaser(blocks: list[Block], index: int) -> bool:
