@@ -5,13 +5,18 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
+from functools import cache
 from itertools import islice
+from typing import Any
 
 import numpy as np
 
 _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
+_MULTIPLIER = np.uint64(1_000_003)
+_MASK32 = np.uint64(0xFFFFFFFF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +63,41 @@ def content_hash(body: str) -> str:
     return hashlib.sha256(normalize_body(body).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _words(body: str, max_words: int) -> list[str]:
+    return [match.group().casefold() for match in islice(_WORD.finditer(body), max_words)]
+
+
 def shingles(body: str, size: int, max_words: int = DEFAULT_LSH.max_words) -> set[bytes]:
     """Word ``size``-shingles of the case-folded body's first ``max_words`` words.
 
-    Punctuation and quote style are ignored.
+    Punctuation and quote style are ignored. (Signatures use `shingle_hashes`, the same
+    shingles hashed to 32 bits; this readable form is for measuring true similarity.)
     """
-    words = [match.group().casefold() for match in islice(_WORD.finditer(body), max_words)]
+    words = _words(body, max_words)
     if len(words) <= size:
         return {" ".join(words).encode()}
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+def shingle_hashes(body: str, size: int, max_words: int = DEFAULT_LSH.max_words) -> np.ndarray:
+    """The distinct 32-bit hashes of the body's word ``size``-shingles.
+
+    Each word is hashed once (CRC-32); a shingle's hash is a polynomial of its words' hashes
+    modulo 2**32, computed for all shingles at once.
+    """
+    words = _words(body, max_words)
+    hashes = np.fromiter(
+        (zlib.crc32(word.encode("utf-8", "surrogatepass")) for word in words),
+        dtype=np.uint64,
+        count=len(words),
+    )
+    if len(hashes) < size:  # a body shorter than one shingle is one shingle
+        size = max(1, len(hashes))
+    count = max(1, len(hashes) - size + 1)
+    combined = np.zeros(count, dtype=np.uint64)
+    for offset in range(min(size, len(hashes))):
+        combined = combined * _MULTIPLIER + hashes[offset : offset + count]
+    return np.unique(combined & _MASK32)
 
 
 def minhash_signature(body: str, params: LshParams = DEFAULT_LSH) -> np.ndarray:
@@ -74,9 +105,23 @@ def minhash_signature(body: str, params: LshParams = DEFAULT_LSH) -> np.ndarray:
     # Imported here: datasketch loads scipy, 0.6 s that commands which never hash should not pay.
     from datasketch import MinHash
 
-    minhash = MinHash(num_perm=params.num_perm, seed=params.seed, scheme="affine32")
-    minhash.update_batch(sorted(shingles(body, params.shingle, params.max_words)))
+    minhash = MinHash(
+        num_perm=params.num_perm,
+        seed=params.seed,
+        scheme="affine32",
+        hashfunc=int,
+        permutations=_permutations(params.num_perm, params.seed),
+    )
+    minhash.update_batch(shingle_hashes(body, params.shingle, params.max_words).tolist())
     return np.asarray(minhash.hashvalues, dtype="<u4")
+
+
+@cache
+def _permutations(num_perm: int, seed: int) -> Any:
+    """The MinHash permutations of a shape, made once (they are a constant of the shape)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
 
 
 def band_keys(signature: np.ndarray, params: LshParams = DEFAULT_LSH) -> tuple[int, ...]:

@@ -174,12 +174,9 @@ def _insert_article(
     conn: sa.Connection, item: Incoming, original: int | None, now: datetime
 ) -> int | None:
     values = {**item.values, "duplicate_of": original, "first_seen": now, "last_seen": now}
-    stmt = (
-        dialect_insert(conn, ARTICLES)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["url_key"])
-    )
-    return conn.execute(stmt.returning(ARTICLES.c.id)).scalar_one_or_none()
+    # Values as parameters, not .values(): the compiled statement is cached and reused.
+    stmt = dialect_insert(conn, ARTICLES).on_conflict_do_nothing(index_elements=["url_key"])
+    return conn.execute(stmt.returning(ARTICLES.c.id), values).scalar_one_or_none()
 
 
 def _write_pending(conn: sa.Connection, state: _State, now: datetime) -> None:
