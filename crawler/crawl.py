@@ -109,7 +109,10 @@ def run_crawls(configs: Sequence[CrawlConfig]) -> list[CrawlSummary]:
     finally:
         pool.close()
     elapsed = time.monotonic() - started
-    return [_summarize(crawler, config, elapsed) for crawler, (config, _, _) in zip(crawlers, plans, strict=True)]
+    return [
+        summarize(_final_stats(crawler), kind, config.source, elapsed)
+        for crawler, (config, kind, _) in zip(crawlers, plans, strict=True)
+    ]
 
 
 def exit_status(summaries: Sequence[CrawlSummary]) -> int:
@@ -182,8 +185,18 @@ def _check_database(url: str) -> None:
         raise CrawlError(str(exc)) from None
 
 
-def _summarize(crawler: Crawler, config: CrawlConfig, elapsed: float) -> CrawlSummary:
-    stats = crawler.stats.get_stats()
+def _final_stats(crawler: Crawler) -> Mapping[str, Any]:
+    """The crawler's stats; empty when it failed before it had any (its spider did not start)."""
+    try:
+        return crawler.stats.get_stats()
+    except RuntimeError:
+        return {}
+
+
+def summarize(
+    stats: Mapping[str, Any], spider: str, source: str | None, elapsed: float
+) -> CrawlSummary:
+    """A crawler's summary from its final stats: exit status 1 (and why) unless it completed."""
     counts = CrawlCounts.from_stats(stats)
     reason = str(stats.get("finish_reason") or "not started")
     start, finish = stats.get("start_time"), stats.get("finish_time")
@@ -195,10 +208,9 @@ def _summarize(crawler: Crawler, config: CrawlConfig, elapsed: float) -> CrawlSu
         problem = f"{counts.lost} article(s) could not be stored"
     elif not counts.pages and not stats.get("drop/already_stored"):
         problem = "nothing could be fetched"
-    spider = crawler.spider.name if crawler.spider else str(crawler.spidercls.name)
     return CrawlSummary(
         spider=spider,
-        source=config.source,
+        source=source,
         counts=counts,
         duration=duration,
         finish_reason=reason,

@@ -279,6 +279,8 @@ def _worker_main(conn: multiprocessing.connection.Connection, memory_limit: int)
         if task is None:
             return
         status, payload = _extract(task)
+        if status == "error" and payload[0] == "extract_failed" and _hit_cap(memory_limit):
+            status, payload = "error", ("too_complex", f"memory cap: {payload[1]}", False)
         try:
             conn.send((status, payload))
         except (OSError, ValueError):
@@ -313,3 +315,16 @@ def without_tracking(url: str) -> str:
 
 def _links(links: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(without_tracking(u) for u in links))
+
+
+def _hit_cap(memory_limit: int) -> bool:
+    """Whether this process came within 10% of its address-space cap (libxml2 and others
+    report a failed allocation as assorted errors, not always as `MemoryError`)."""
+    if not memory_limit:
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak = next(line for line in status if line.startswith("VmPeak:"))
+    except (OSError, StopIteration):
+        return False
+    return int(peak.split()[1]) * 1024 >= memory_limit * 0.9

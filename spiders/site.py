@@ -35,6 +35,7 @@ class SiteSpider(NewsSpider):
             raise ValueError("the site spider needs start_urls")
         self._explicit_domains = tuple(d.lower() for d in self.allowed_domains)
         self._seeds = {_site_key(url) for url in self.start_urls}
+        self._starts = frozenset(self.start_urls)
         if not self.allowed_domains:  # lets Scrapy's offsite filter stop redirects away
             self.allowed_domains = sorted({key[0] for key in self._seeds})
 
@@ -77,6 +78,8 @@ class SiteSpider(NewsSpider):
 
     def _follow(self, links: Iterable[str]) -> Iterable[Request]:
         for url in links:
+            if url in self._starts:  # fetched once already (start requests skip the dupe filter)
+                continue
             if not self.in_scope(url):
                 self._inc("drop/offsite")
                 continue

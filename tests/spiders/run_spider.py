@@ -1,7 +1,9 @@
 """Runs one spider in this process and writes its items and stats as JSON (for the spider tests).
 
 ``python tests/spiders/run_spider.py OUT.json SPIDER [-a NAME=VALUE]... [-s NAME=VALUE]...``
-Item pipelines are off: the tests look at what the spider yields, not at what is stored.
+Item pipelines and the database-backed incremental and conditional-request middlewares are
+off: the tests look at what the spider yields, not at what is stored. Pass
+``-s CRAWLER_DB_URL=...`` so that nothing touches a database in the working directory.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess
-from scrapy.utils.project import get_project_settings
+from scrapy.settings import Settings
 
 from crawler.items import ArticleItem
 
@@ -26,9 +28,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("-a", dest="args", action="append", default=[])
     parser.add_argument("-s", dest="settings", action="append", default=[])
     options = parser.parse_args(argv)
-    settings = get_project_settings()
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
     settings.setdict(
-        {"ITEM_PIPELINES": {}, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "INFO"},
+        {
+            "ITEM_PIPELINES": {},
+            "CRAWLER_REFRESH": True,
+            "CRAWLER_CONDITIONAL": False,
+            "AUTOTHROTTLE_ENABLED": False,
+            "LOG_LEVEL": "WARNING",
+        },
         priority="cmdline",
     )
     for pair in options.settings:
@@ -37,8 +46,14 @@ def main(argv: list[str]) -> int:
     items: list[dict[str, Any]] = []
 
     def scraped(item: ArticleItem) -> None:
-        items.append({**item.article.to_json(), "requested_url": item.requested_url,
-                      "source": item.source, "extractor_version": item.extractor_version})
+        items.append(
+            {
+                **item.article.to_json(),
+                "requested_url": item.requested_url,
+                "source": item.source,
+                "extractor_version": item.extractor_version,
+            }
+        )
 
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(options.spider)
