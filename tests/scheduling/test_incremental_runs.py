@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from crawler.siteserver import SiteServer
 from tests.scheduling.helpers import (
     FAST,
@@ -72,6 +74,7 @@ def requests_to(server: SiteServer, site: str) -> list[tuple[str, int]]:
     return [(urlsplit(r.path).path, r.status) for r in server.request_log() if r.site == site]
 
 
+@pytest.mark.slow
 def test_recrawls_fetch_and_store_only_new_articles_and_unchanged_pages_answer_304(
     news_sites: SiteServer, tmp_path: Path, sqlite_url: str
 ) -> None:
