@@ -22,7 +22,6 @@ from functools import partial
 from pathlib import Path
 
 from crawler import settings
-from crawler.cli.crawl import report
 from crawler.cli.db import add_db_argument, connect, db_url
 from crawler.cli.errors import CliError
 from crawler.cli.sources import add_sources_argument, pick_source, read_sources
@@ -92,12 +91,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-s",
         "--set",
-        dest="settings",
         action="append",
         default=[],
-        type=_setting,
         metavar="NAME=VALUE",
-        help="override a Scrapy setting for every crawl (repeatable)",
+        help="a Scrapy setting for every crawl, e.g. -s AUTOTHROTTLE_ENABLED=False",
     )
     parser.add_argument(
         "--lease-ttl",
@@ -119,7 +116,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         quiet=args.quiet,
         log_file=str(Path(args.log_file).resolve()) if args.log_file else None,
         lease_ttl=getattr(args, "lease_ttl", DEFAULT_TTL),
-        settings=dict(getattr(args, "settings", None) or ()),
+        settings=dict(_setting(text) for text in getattr(args, "set", None) or ()),
     )
 
 
@@ -142,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if not summaries:
         _say(options, "nothing to crawl now")
         return 0
-    return report(summaries, quiet=options.quiet)
+    return _report(summaries, options)
 
 
 def run_named_source(args: argparse.Namespace) -> int:
@@ -150,7 +147,10 @@ def run_named_source(args: argparse.Namespace) -> int:
     (under its lease, so never beside a ``run-due`` crawling it)."""
     source = pick_source(args.sources, args.source)
     options = options_from(args)
-    return report(run_sources([source], options, only_due=False), quiet=options.quiet)
+    summaries = run_sources([source], options, only_due=False)
+    if not summaries:
+        raise CliError(f"{source.name} was not crawled: another run holds it", exit_code=1)
+    return _report(summaries, options)
 
 
 def run_sources(
@@ -270,6 +270,12 @@ def _stop(source: str) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+def _report(summaries: list[CrawlSummary], options: RunOptions) -> int:
+    from crawler.cli.crawl import report  # crawl imports this module for --source
+
+    return report(summaries, quiet=options.quiet)
+
+
 def _say(options: RunOptions, line: str) -> None:
     if not options.quiet:
         print(line, file=sys.stderr)
@@ -288,5 +294,5 @@ def _seconds(text: str) -> timedelta:
 def _setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+        raise CliError(f"-s wants NAME=VALUE, not {text!r}")
     return name.strip(), value
