@@ -34,7 +34,7 @@ _JUNK_WORDS = frozenset(
         "comments", "kommentare", "kommentar", "comment", "profile", "profil", "mehr", "more",
         "read", "lesen", "home", "startseite", "menu", "menü", "search", "suche", "login",
         "wordpressadmin", "wpadmin", "root", "test", "sitename", "website", "phd", "ph.d", "md",
-        "m.d", "mba", "dr", "prof",
+        "m.d", "mba", "dr", "prof", "text", "texte", "foto", "fotos", "photo", "photos",
     }
 )  # fmt: skip
 _ROLE_NOUNS = (
@@ -52,20 +52,26 @@ _ROLE_ONLY = re.compile(rf"^{_ROLE}$", re.I)
 #: A role glued after a name: ``Jane Doe, Staff Writer``, ``Jane Doe - Correspondent``.
 _ROLE_AFTER_SEPARATOR = re.compile(rf"\s*[,|–—-]\s*{_ROLE}$", re.I)
 #: A multi-word role glued without separator: ``Adam Aaronson PhillyVoice Staff``.
-_STAFF_SUFFIX = re.compile(r"\s+(?:[\w.]+\s+)?(?:staff(?:\s+writer|\s+reporter)?|contributor)$", re.I)
+_STAFF_SUFFIX = re.compile(
+    r"\s+(?:[\w.]+\s+)?(?:staff(?:\s+writer|\s+reporter)?|contributor)$", re.I
+)
 _DEGREES = re.compile(r",?\s+(?:ph\.?\s?d|m\.?d|mba|rd|ll\.?m|msc|m\.?a)\.?$", re.I)
+_LABEL_VERBS = (
+    r"(?:written|posted|reported|compiled|story|words|text|edited|published|submitted|interview"
+    r"|photos?|article|artikel|beitrag|ein beitrag|ein artikel|geschrieben|erstellt|eingestellt"
+    r"|gepostet|veröffentlicht|publiziert|gespeichert|verfasst|bearbeitet|pressemitteilung"
+    r"|zum profil|publié|posté|écrit|rédigé|escrito|publicado)"
+)
+#: The end of a label word: a word boundary, or a capital glued on (``ByAlex``, ``vonChris``).
+_WORD_END = r"(?:\b|(?=(?-i:[A-ZÀ-Ý])))"
 _PREFIX = re.compile(
-    r"^(?:(?:written|posted|reported|compiled|story|words|text|edited|published|interview|"
-    r"photos?|article|artikel|beitrag|ein beitrag|geschrieben|erstellt|eingestellt|gepostet|"
-    r"verfasst|bearbeitet|zum profil|publié|écrit|rédigé|escrito|publicado)\s+(?:by|von|par|por)"
-    r"\b|by(?:\b|(?=[A-Z]))|vom\b|von\b|par\b|por\b|door\b|di\s+(?=[A-Z])|de\s+(?=[A-ZÀ-Ý])"
-    r"|from\b|(?:text|texte|autor(?:in)?|author|auteur|interview|foto|fotos)\b\s*:?"
+    rf"^(?:{_LABEL_VERBS}\s*(?:by|von|par|por){_WORD_END}|(?:by|von){_WORD_END}|vom\b"
+    r"|par\b|por\b|door\b|di\s+(?=(?-i:[A-Z]))|de\s+(?=(?-i:[A-ZÀ-Ý]))|from\b"
+    rf"|(?:text|texte|autor(?:in)?|author|auteur|interview|foto|fotos){_WORD_END}\s*:?"
     r"|(?:reporter|redaktion)\s*:)\s*:?\s*",
     re.I,
 )
-_SEPARATORS = re.compile(
-    r"\s*(?:,|;|/|\s&\s|\band\b|\bund\b|\bet\b|\bsowie\b|\s+y\s+|\n)\s*", re.I
-)
+_SEPARATORS = re.compile(r"\s*(?:,|;|/|\s&\s|\band\b|\bund\b|\bet\b|\bsowie\b|\s+y\s+|\n)\s*", re.I)
 _GLUE_SPLIT = re.compile(r"\s+[|•·—–]\s+|\s*\|\s*|\s+-\s+|\n")
 _EMAIL = re.compile(r"\S+@\S+\.\w+|(?:https?://|www\.)\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
@@ -84,12 +90,13 @@ _BY_INSIDE = re.compile(r"\s(?:[Bb]y|[Vv]on|[Pp]ar)\s+(?=[A-ZÀ-Ý])")
 #: Words that end a byline before the name's tail: ``Sara Zinnecker Stand 12.01.``.
 _TAIL_NOISE = re.compile(
     r"\s+(?:stand|vor|am|um|on|at|le|den|ein kommentar|kommentare?|comments?|shares?|follow"
-    r"|folgen|symbolbild.*|illustrations?\b.*|foto\b.*|photo\b.*|bild\b.*|mehr\b.*)$",
+    r"|folgen|veröffentlicht|published|posted|gespeichert|symbolbild.*|illustrations?\b.*"
+    r"|foto\b.*|photo\b.*|bild\b.*|mehr\b.*)$",
     re.I,
 )
 #: ``X says`` / ``X sagt`` head comments, not articles.
 _COMMENT_HEAD = re.compile(r"\s(?:says|said|sagt|schreibt|meint|écrit|dice)\s*:?$", re.I)
-_TRAILING = re.compile(r"^[\s,;:|•·—–(\[-]+|[\s,;:|•·—–)\]-]+$")
+_TRAILING = re.compile(r"^[\s,;:|•·—–(\[&-]+|[\s,;:|•·—–()\[\]-]+$")
 
 
 def parse_byline(text: str) -> tuple[str | None, tuple[str, ...]]:
@@ -152,7 +159,8 @@ def _strip_glue(text: str) -> str:
 
 
 def _clean_name(raw: str) -> str | None:
-    name = _TRAILING.sub("", " ".join(_PREFIX.sub("", raw.strip()).split()))
+    name = _PREFIX.sub("", _TRAILING.sub("", raw.strip()))
+    name = _TRAILING.sub("", " ".join(name.split()))
     if not name or _URLISH.search(name) or _COMMENT_HEAD.search(name):
         return None
     if not _ROLE_ONLY.match(name):
@@ -165,7 +173,7 @@ def _clean_name(raw: str) -> str | None:
         or len(name) > _MAX_NAME_CHARS
         or len(words) > _MAX_NAME_WORDS
         or any(ch.isdigit() for ch in name)
-        or not any(ch.isalpha() for ch in name)
+        or sum(ch.isalpha() for ch in name) < 2
     ):
         return None
     if name.isupper() and len(name) > 4 and name.casefold() not in ORGANISATION_BYLINES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -15,6 +16,8 @@ from crawler.items import TzInfo
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
 
+#: Languages `parse_date` tries when none are given.
+DEFAULT_LANGUAGES = ("en", "de", "fr")
 #: Longer candidate strings are not dates but sentences (and would make dateparser slow).
 MAX_CANDIDATE_CHARS = 80
 #: Nothing published on the web before this year is a news date.
@@ -39,7 +42,12 @@ class ParsedDate:
 
 
 class AmbiguousDateError(ValueError):
-    """A numeric date such as ``01/02/2024`` that reads two ways and no date order was given."""
+    """A numeric date such as ``01/02/2024`` that reads two ways and no date order was given;
+    ``readings`` holds both (day-first, then month-first)."""
+
+    def __init__(self, readings: tuple[ParsedDate, ...] = ()) -> None:
+        super().__init__("ambiguous numeric date")
+        self.readings = readings
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +63,9 @@ class DateContext:
 #: Month names and abbreviations (English, German, French) to month numbers.
 MONTH_NUMBERS = {
     **dict.fromkeys(("january", "jan", "januar", "jänner", "janvier", "janv"), 1),
-    **dict.fromkeys(("february", "feb", "februar", "feber", "février", "fevrier", "févr", "fév"), 2),
+    **dict.fromkeys(
+        ("february", "feb", "februar", "feber", "février", "fevrier", "févr", "fév"), 2
+    ),
     **dict.fromkeys(("march", "mar", "märz", "maerz", "mär", "mrz", "mars"), 3),
     **dict.fromkeys(("april", "apr", "avril", "avr"), 4),
     **dict.fromkeys(("may", "mai"), 5),
@@ -103,14 +113,26 @@ _RELATIVE = re.compile(
     r"|seconde|heure|jour|semaine)(?:s|n|en|e)?\b"
 )
 _AGO = re.compile(r"\bago\b|\bvor\b|\bil y a\b")
+#: Day words per language ("hier" is French for yesterday and German for "here").
 _DAY_WORDS = {
-    "today": 0, "heute": 0, "aujourd'hui": 0, "aujourd’hui": 0, "just now": 0,
-    "yesterday": 1, "gestern": 1, "hier": 1, "vorgestern": 2, "avant-hier": 2,
-}  # fmt: skip
-_DAY_WORD = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, _DAY_WORDS)) + r")(?![\w-])")
+    "en": {"today": 0, "just now": 0, "yesterday": 1},
+    "de": {"heute": 0, "gestern": 1, "vorgestern": 2},
+    "fr": {"aujourd'hui": 0, "aujourd’hui": 0, "hier": 1, "avant-hier": 2},
+}
+_DAY_WORD = re.compile(
+    r"(?<![\w-])("
+    + "|".join(re.escape(word) for words in _DAY_WORDS.values() for word in words)
+    + r")(?![\w-])"
+)
+#: Words that may stand beside a relative date in a dateline (``Updated: 2 hours ago``).
+_RELATIVE_FILLER = re.compile(
+    r"\b(?:ago|vor|il y a|published|updated|posted|last|on|at|um|am|uhr|le|à|h|veröffentlicht"
+    r"|aktualisiert|erstellt|publié|mis à jour|modifié|stand)\b"
+)
 _UNIT_SECONDS = {"sec": 1, "second": 1, "sekunde": 1, "seconde": 1, "min": 60, "minute": 60,
                  "hr": 3600, "hour": 3600, "stunde": 3600, "heure": 3600}  # fmt: skip
 _UNIT_DAYS = {"day": 1, "tag": 1, "jour": 1, "week": 7, "woche": 7, "semaine": 7}
+_YEARISH = re.compile(r"(?:19|20)\d\d")
 _COPYRIGHT = re.compile(r"©|\(c\)|copyright|alle rechte|all rights", re.IGNORECASE)
 
 
@@ -123,7 +145,7 @@ def parse_date(
     date_order: DateOrder | None = None,
 ) -> ParsedDate | None:
     """The date in a short on-page string, or None (no full day, out of range, ambiguous)."""
-    context = DateContext(fetched_at, languages or ("en",), timezone, date_order)
+    context = DateContext(fetched_at, languages or DEFAULT_LANGUAGES, timezone, date_order)
     try:
         return read_date(text, context)
     except AmbiguousDateError:
@@ -134,21 +156,36 @@ def parse_iso_date(
     text: str, *, fetched_at: datetime, timezone: str | None = None
 ) -> ParsedDate | None:
     """An ISO 8601 date or date-time (as in JSON-LD and ``<time datetime>``), else None."""
-    return _checked(_read_iso(_squash(text), DateContext(fetched_at, timezone=timezone)), fetched_at)
+    try:
+        parsed = _read_iso(_squash(text), DateContext(fetched_at, timezone=timezone))
+    except (ValueError, OverflowError):
+        return None
+    return _checked(parsed, fetched_at)
 
 
 def read_date(text: str, context: DateContext) -> ParsedDate | None:
     """Like `parse_date`, but raises `AmbiguousDateError` for a numeric date read two ways."""
-    raw = _squash(text)
+    raw = " ".join(text.split())
     if not raw or len(raw) > MAX_CANDIDATE_CHARS or _COPYRIGHT.search(raw):
         return None
-    parsed = _read_iso(raw, context) or _read_fast(raw, context)
-    if parsed is None and (len(raw) <= 30 or any(ch.isdigit() for ch in raw)):
-        parsed = _read_with_dateparser(raw, context)
+    ascii_digits = _squash(raw)
+    try:
+        parsed = _read_iso(ascii_digits, context) or _read_fast(ascii_digits, context)
+        if parsed is None and (len(raw) <= 30 or _YEARISH.search(ascii_digits)):
+            parsed = _read_with_dateparser(ascii_digits, context)
+    except AmbiguousDateError:
+        raise
+    except (ValueError, OverflowError):
+        return None  # a date-shaped string naming no real day (``2019-02-30T25:00``)
+    if parsed is not None and parsed.raw != raw:
+        parsed = ParsedDate(parsed.value, raw, parsed.tz)
     return _checked(parsed, context.fetched_at)
 
 
 def _squash(text: str) -> str:
+    """Whitespace runs made one space; non-ASCII decimal digits (``২০২০``) made ASCII."""
+    if not text.isascii():
+        text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
     return " ".join(text.split())
 
 
@@ -169,45 +206,59 @@ def _read_iso(raw: str, context: DateContext) -> ParsedDate | None:
 
 def _read_fast(raw: str, context: DateContext) -> ParsedDate | None:
     lowered = raw.lower()
-    found = _find_day(lowered, context)
+    found = _find_days(lowered, context)
     if found is None:
         return _read_relative(lowered, raw, context)
-    day, span = found
+    days, span = found
     rest = lowered[: span[0]] + " " + lowered[span[1] :]
     clock_match = _TIME.search(rest)
     clock = _clock(clock_match) if clock_match else None
-    if clock_match is None or clock is None:
-        return _localize(datetime.combine(day, time()), None, raw, context)
-    zone = _ZONE.search(rest, clock_match.end(), clock_match.end() + 12)
-    return _localize(datetime.combine(day, clock), _zone_of_match(zone), raw, context)
+    zone = None
+    if clock_match is not None and clock is not None:
+        zone = _zone_of_match(_ZONE.search(rest, clock_match.end(), clock_match.end() + 12))
+    readings = [
+        _localize(datetime.combine(day, clock or time()), zone, raw, context) for day in days
+    ]
+    if len(readings) == 1:
+        return readings[0]
+    possible = tuple(r for r in readings if _checked(r, context.fetched_at) is not None)
+    if len(possible) == 1:
+        return possible[0]  # the other reading lies in the future or before the web
+    raise AmbiguousDateError(possible)
 
 
-def _find_day(lowered: str, context: DateContext) -> tuple[date, tuple[int, int]] | None:
+def _find_days(lowered: str, context: DateContext) -> tuple[list[date], tuple[int, int]] | None:
+    """The day(s) a string names: one, or two readings of an ambiguous numeric date."""
     for pattern in _NAMED_DATES:
         for match in pattern.finditer(lowered):
             month = MONTH_NUMBERS.get(match["mon"])
             if month is not None:
-                return _day(int(match["y"]), month, int(match["d"]), match.span())
+                return _days([(int(match["y"]), month, int(match["d"]))], match.span())
     match = _YMD.search(lowered)
     if match is not None:
-        return _day(int(match["y"]), int(match["m"]), int(match["d"]), match.span())
+        return _days([(int(match["y"]), int(match["m"]), int(match["d"]))], match.span())
     match = _NUMERIC.search(lowered)
     if match is None:
         return None
     first, second, year = int(match["a"]), int(match["b"]), _full_year(match["y"], context)
-    order = _numeric_order(first, second, match.group(2), context.date_order)
-    day, month = (first, second) if order == "DMY" else (second, first)
-    return _day(year, month, day, match.span())
+    orders = _numeric_orders(first, second, match.group(2), context.date_order)
+    return _days(
+        [(year, second, first) if order == "DMY" else (year, first, second) for order in orders],
+        match.span(),
+    )
 
 
-def _numeric_order(first: int, second: int, separator: str, order: DateOrder | None) -> str:
+def _numeric_orders(
+    first: int, second: int, separator: str, order: DateOrder | None
+) -> tuple[str, ...]:
+    """How to read ``first/second/year``: one order, or both when nothing decides."""
     if first > 12 or second > 12 or first == second:
-        return "DMY" if first > 12 or first == second else "MDY"
+        return ("DMY",) if first > 12 or first == second else ("MDY",)
     if order in ("DMY", "MDY"):
-        return order
+        return (order,)
     if separator == ".":
-        return "DMY"  # dotted numeric dates are day-first wherever they are written
-    raise AmbiguousDateError
+        return ("DMY",)  # dotted numeric dates are day-first wherever they are written
+    return ("DMY", "MDY")
 
 
 def _full_year(text: str, context: DateContext) -> int:
@@ -217,11 +268,16 @@ def _full_year(text: str, context: DateContext) -> int:
     return year if year <= context.fetched_at.year else year - 100
 
 
-def _day(year: int, month: int, day: int, span: tuple[int, int]) -> tuple[date, tuple[int, int]] | None:
-    try:
-        return date(year, month, day), span
-    except ValueError:
-        return None
+def _days(
+    parts: list[tuple[int, int, int]], span: tuple[int, int]
+) -> tuple[list[date], tuple[int, int]] | None:
+    days = []
+    for year, month, day in parts:
+        try:
+            days.append(date(year, month, day))
+        except ValueError:
+            continue
+    return (days, span) if days else None
 
 
 def _clock(match: re.Match[str]) -> time | None:
@@ -286,9 +342,10 @@ def _local_now(context: DateContext) -> tuple[datetime, TzInfo]:
 
 
 def _read_relative(lowered: str, raw: str, context: DateContext) -> ParsedDate | None:
-    """``2 hours ago``, ``vor 3 Tagen``, ``il y a 2 jours``, ``yesterday``, ``gestern, 12:30``."""
+    """``2 hours ago``, ``vor 3 Tagen``, ``il y a 2 jours``, ``yesterday``, ``gestern, 12:30``:
+    only when the string is little more than that phrase, a time and dateline words."""
     match = _RELATIVE.search(lowered)
-    if match is not None and _AGO.search(lowered):
+    if match is not None and _AGO.search(lowered) and _only_phrase(lowered, match):
         count = int(match["n"]) if match["n"].isdigit() else 1
         unit = match["unit"]
         if unit in _UNIT_SECONDS:
@@ -297,13 +354,23 @@ def _read_relative(lowered: str, raw: str, context: DateContext) -> ParsedDate |
         local, tz = _local_now(context)
         return ParsedDate(local - timedelta(days=count * _UNIT_DAYS[unit]), raw, tz)
     word = _DAY_WORD.search(lowered)
-    if word is None:
+    if word is None or not _only_phrase(lowered, word):
+        return None
+    offsets = [words[word[1]] for lang, words in _DAY_WORDS.items()
+               if lang in context.languages and word[1] in words]  # fmt: skip
+    if not offsets:
         return None
     local, tz = _local_now(context)
-    day = local.date() - timedelta(days=_DAY_WORDS[word[1]])
     clock_match = _TIME.search(lowered)
     clock = (_clock(clock_match) if clock_match else None) or time()
+    day = local.date() - timedelta(days=offsets[0])
     return ParsedDate(datetime.combine(day, clock, tzinfo=local.tzinfo), raw, tz)
+
+
+def _only_phrase(lowered: str, phrase: re.Match[str]) -> bool:
+    rest = lowered[: phrase.start()] + " " + lowered[phrase.end() :]
+    rest = _RELATIVE_FILLER.sub(" ", _TIME.sub(" ", rest))
+    return re.search(r"[^\W\d_]{2,}", rest) is None
 
 
 def _read_with_dateparser(raw: str, context: DateContext) -> ParsedDate | None:

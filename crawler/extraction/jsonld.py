@@ -27,9 +27,7 @@ ARTICLE_TYPES = frozenset(
     }
 )  # fmt: skip
 _PAGE_TYPES = frozenset({"WebPage", "ItemPage", "AboutPage", "ProfilePage", "MediaObject"})
-_SCRIPTS = etree.XPath(
-    "//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]"
-)
+_SCRIPTS = etree.XPath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _WRAPPER = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
 _FIELD = re.compile(r'"(datePublished|dateModified|headline)"\s*:\s*"([^"\\]{1,200})"')

@@ -47,9 +47,7 @@ _MICRODATA = etree.XPath(
     "//*[not(self::meta)][@itemprop='datePublished' or @itemprop='dateModified' or "
     "@itemprop='dateCreated' or @itemprop='author' or @itemprop='creator']"
 )
-_CANONICAL = etree.XPath(
-    "//link[translate(@rel, 'CANONICAL', 'canonical')='canonical']/@href"
-)
+_CANONICAL = etree.XPath("//link[translate(@rel, 'CANONICAL', 'canonical')='canonical']/@href")
 _NAME_IN = etree.XPath(".//*[@itemprop='name']")
 
 

@@ -17,6 +17,7 @@ from crawler.extraction.dates import AmbiguousDateError, DateContext, ParsedDate
 from crawler.extraction.jsonld import read_jsonld
 from crawler.extraction.meta_tags import read_meta_tags
 from crawler.extraction.options import ExtractionOptions
+from crawler.extraction.published import DateChoice, choose_date
 from crawler.extraction.visible import read_visible
 from crawler.items import Layer
 
@@ -100,42 +101,55 @@ def extract_metadata(
     if authors:
         pick.provenance["byline"] = "visible-text" if byline else pick.provenance["authors"]
         byline = byline or ", ".join(authors)
-    dates = _Dates(context)
-    published = overrides.published or dates.first(
-        pick, "published_at",
-        ("json-ld", [ld.published_raw]), ("meta", meta.published),
-        ("trafilatura", [_text(traf.get("date"))]), ("visible-text", [visible.published]),
+    near, far = (visible.published, None) if visible.published_near else (None, visible.published)
+    published_choice = choose_date(
+        [("json-ld", [ld.published_raw]), ("meta", meta.published), ("visible-text", [near]),
+         ("trafilatura", [_text(traf.get("date"))]), ("visible-text", [far])],
+        context, url,
     )  # fmt: skip
-    if overrides.published:
-        pick.force("published_at", overrides.published)
-    modified = dates.first(
-        pick, "modified_at",
-        ("json-ld", [ld.modified_raw]), ("meta", meta.modified), ("visible-text", [visible.modified]),
+    published = pick.dated("published_at", published_choice, overrides.published)
+    modified_choice = choose_date(
+        [("json-ld", [ld.modified_raw]), ("meta", meta.modified),
+         ("visible-text", [visible.modified])],
+        context,
     )  # fmt: skip
+    modified = pick.dated("modified_at", modified_choice, None)
+    ambiguous = (published_choice.ambiguous or visible.ambiguous) and published is None
     return Metadata(
         title=_without_site_name(title, site_name, url),
-        canonical_url=pick.first("canonical_url", ("meta", meta.canonical_url),
-                                 ("json-ld", _absolute(ld.url, url))),  # fmt: skip
+        canonical_url=pick.first(
+            "canonical_url", ("meta", meta.canonical_url), ("json-ld", _absolute(ld.url, url))
+        ),  # fmt: skip
         byline=byline,
         language=language,
-        description=pick.first("description", ("json-ld", ld.description),
-                               ("meta", meta.description),
-                               ("trafilatura", _text(traf.get("description")))),  # fmt: skip
+        description=pick.first(
+            "description",
+            ("json-ld", ld.description),
+            ("meta", meta.description),
+            ("trafilatura", _text(traf.get("description"))),
+        ),  # fmt: skip
         site_name=site_name,
-        image_url=pick.first("image_url", ("json-ld", _absolute(ld.image_url, url)),
-                             ("meta", meta.image_url),
-                             ("trafilatura", _absolute(_text(traf.get("image")), url))),  # fmt: skip
+        image_url=pick.first(
+            "image_url",
+            ("json-ld", _absolute(ld.image_url, url)),
+            ("meta", meta.image_url),
+            ("trafilatura", _absolute(_text(traf.get("image")), url)),
+        ),  # fmt: skip
         authors=authors,
-        tags=pick.first("tags", ("json-ld", _unique(ld.tags)), ("meta", meta.tags),
-                        ("trafilatura", _unique(_strings(traf.get("tags"))
-                                                + _strings(traf.get("categories"))))) or (),
+        tags=pick.first(
+            "tags",
+            ("json-ld", _unique(ld.tags)),
+            ("meta", meta.tags),
+            ("trafilatura", _unique(_strings(traf.get("tags")) + _strings(traf.get("categories")))),
+        )
+        or (),
         page_types=ld.page_types + ((meta.og_type,) if meta.og_type else ()),
         published=published,
         modified=modified,
         article_body=ld.article_body,
         byline_lines=visible.lines + overrides.lines,
         provenance=pick.provenance,
-        flags=("date_ambiguous",) if (dates.ambiguous or visible.ambiguous) and not published else (),
+        flags=("date_ambiguous",) if ambiguous else (),
     )
 
 
@@ -147,10 +161,12 @@ def _choose_authors(
     found = [(layer, names) for layer, names in layers if names]
     if not found:
         return ()
-    layer, names = next(
-        ((l, n) for l, n in found if not all(_is_publisher(name, publisher) for name in n)),
-        found[0],
-    )
+    people = [
+        (layer, names)
+        for layer, names in found
+        if not all(_is_publisher(name, publisher) for name in names)
+    ]
+    layer, names = (people or found)[0]
     pick.provenance["authors"] = layer
     fuller = [name for _, later in found for name in later]
     return tuple(_completed(name, fuller) for name in names)
@@ -201,33 +217,14 @@ class _Picker:
         self.provenance[name] = "site-override"
         return value
 
-
-class _Dates:
-    """Reads date candidates layer by layer; the first that parses wins."""
-
-    def __init__(self, context: DateContext) -> None:
-        self.context = context
-        self.ambiguous = False
-
-    def first(
-        self, pick: _Picker, name: str, *layers: tuple[Layer, Iterable[str | ParsedDate | None]]
+    def dated(
+        self, name: str, choice: DateChoice, override: ParsedDate | None
     ) -> ParsedDate | None:
-        for layer, candidates in layers:
-            for candidate in candidates:
-                parsed = self._read(candidate)
-                if parsed is not None:
-                    pick.provenance[name] = layer
-                    return parsed
-        return None
-
-    def _read(self, candidate: str | ParsedDate | None) -> ParsedDate | None:
-        if candidate is None or isinstance(candidate, ParsedDate):
-            return candidate
-        try:
-            return read_date(candidate, self.context)
-        except AmbiguousDateError:
-            self.ambiguous = True
-            return None
+        if override is not None:
+            return self.force(name, override)
+        if choice.date is not None and choice.layer is not None:
+            self.provenance[name] = choice.layer
+        return choice.date
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +263,9 @@ def _selected(tree: lxml.html.HtmlElement, selector: str | None) -> lxml.html.Ht
     if not selector:
         return None
     try:
-        found = tree.xpath(selector) if selector.startswith(("/", "(")) else tree.cssselect(selector)
+        found = (
+            tree.xpath(selector) if selector.startswith(("/", "(")) else tree.cssselect(selector)
+        )
     except (etree.XPathError, ValueError, SyntaxError):
         return None
     elements = [item for item in found if isinstance(item, lxml.html.HtmlElement)]

@@ -56,7 +56,8 @@ _LABELS = etree.XPath(
     " or self::i or self::small][translate(normalize-space(translate(text(), ':', '')),"
     " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = '"
     + "' or translate(normalize-space(translate(text(), ':', '')), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-    " 'abcdefghijklmnopqrstuvwxyz') = '".join(_LABEL_WORDS) + "']"
+    " 'abcdefghijklmnopqrstuvwxyz') = '".join(_LABEL_WORDS)
+    + "']"
 )
 _DATE_HINTED = etree.XPath(f"//body//time | {_hint_xpath(_DATE_WORDS).path}")
 _OFF_ARTICLE = etree.XPath(
@@ -64,17 +65,48 @@ _OFF_ARTICLE = etree.XPath(
     " or self::aside or (self::footer and not(ancestor::article)) or @id='footer' or "
     + " or ".join(
         f"contains({_LOWER}, '{word}')"
-        for word in ("comment", "sidebar", "related", "widget", "recommend", "teaser",
-                     "popular", "trending", "most-read", "newsletter", "site-footer", "menu",
-                     "reply", "kommentar", "respond")  # fmt: skip
+        for word in (
+            "comment",
+            "sidebar",
+            "related",
+            "widget",
+            "recommend",
+            "teaser",
+            "popular",
+            "trending",
+            "most-read",
+            "newsletter",
+            "site-footer",
+            "menu",
+            "reply",
+            "kommentar",
+            "respond",
+        )  # fmt: skip
     )
     + "]"
 )
 _HEADLINES = etree.XPath("//body//*[self::h1 or self::h2 or self::h3 or ((self::div or self::p"
                          " or self::span) and contains(" + _LOWER + ", 'headline'))]")  # fmt: skip
 _INLINE = frozenset(
-    {"a", "span", "strong", "em", "b", "i", "u", "time", "small", "abbr", "font", "sup", "sub",
-     "mark", "cite", "label", "bdi"}  # fmt: skip
+    {
+        "a",
+        "span",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "u",
+        "time",
+        "small",
+        "abbr",
+        "font",
+        "sup",
+        "sub",
+        "mark",
+        "cite",
+        "label",
+        "bdi",
+    }  # fmt: skip
 )
 _BYLINE_START = re.compile(
     r"^(?:by|von|par|written by|posted by|text|autor(?:in)?|author|auteur)\b\s*:?\s*\S", re.I
@@ -84,6 +116,8 @@ _SENTENCE_END = re.compile(r"(?<![ap]\.m)[.!?\"”]$", re.I)
 _MODIFIED_CUE = re.compile(
     r"\b(?:updated?|modified|last edited|aktualisiert|geändert|mis à jour|modifié)\b", re.I
 )
+#: The same in class names and itemprops (``dateModified``, ``entry-updated``, ``lastmod``).
+_MODIFIED_HINT = re.compile(r"updated|modified|lastmod|aktualisiert|geaendert", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +131,7 @@ class VisibleFacts:
     lines: tuple[str, ...] = ()
     ambiguous: bool = False
     headline: str | None = None
+    published_near: bool = False
 
 
 @dataclass(slots=True)
@@ -105,7 +140,9 @@ class _Line:
     text: str
 
 
-def read_visible(tree: lxml.html.HtmlElement, title: str | None, context: DateContext) -> VisibleFacts:
+def read_visible(
+    tree: lxml.html.HtmlElement, title: str | None, context: DateContext
+) -> VisibleFacts:
     """Byline and dates from the lines around the headline (after it first, then before it,
     nearest first), then from hinted elements anywhere on the article."""
     state = _Finder(context)
@@ -125,6 +162,7 @@ def read_visible(tree: lxml.html.HtmlElement, title: str | None, context: DateCo
                         break
             if dated and not state.authors:
                 _take_neighbour_name(state, lines, index)
+    state.scanning_near = False
     if not state.authors:
         for label in _on_article(_LABELS(tree)):
             if state.take_byline(_labelled_line(label), near=False):
@@ -176,6 +214,8 @@ class _Finder:
         self.lines: list[str] = []
         self.ambiguous = False
         self.headline: str | None = None
+        self.published_near = False
+        self.scanning_near = True
 
     def take_byline(self, text: str, *, near: bool, line: str | None = None) -> bool:
         """Takes the names in ``text``; ``line`` is the whole visible line it sits in."""
@@ -218,18 +258,22 @@ class _Finder:
             return None
         if parsed is None:
             return None
-        parsed = ParsedDate(parsed.value, raw if len(raw) <= MAX_LINE_CHARS else candidate, parsed.tz)
+        parsed = ParsedDate(
+            parsed.value, raw if len(raw) <= MAX_LINE_CHARS else candidate, parsed.tz
+        )
         if modified:
             self.modified = self.modified or parsed
             return False
         if self.published is None:
             self.published = parsed
+            self.published_near = self.scanning_near
             return True
         return False
 
     def facts(self) -> VisibleFacts:
         return VisibleFacts(self.byline, self.authors, self.published, self.modified,
-                            tuple(self.lines), self.ambiguous, self.headline)  # fmt: skip
+                            tuple(self.lines), self.ambiguous, self.headline,
+                            self.published_near)  # fmt: skip
 
 
 def _lines_near_headline(
@@ -319,7 +363,7 @@ def _stamps(element: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
 
 
 def _says_modified(element: lxml.html.HtmlElement, text: str) -> bool:
-    return bool(_MODIFIED_CUE.search(text) or _MODIFIED_CUE.search(_hints(element)))
+    return bool(_MODIFIED_CUE.search(text) or _MODIFIED_HINT.search(_hints(element)))
 
 
 def _pieces(text: str) -> list[str]:

@@ -1,0 +1,180 @@
+"""Choosing one date from the layers' candidates: ambiguity, corroboration and the page's offset."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from crawler.extraction.dates import AmbiguousDateError, DateContext, ParsedDate, read_date
+from crawler.items import Layer
+
+#: Candidates read per layer (meta tags can list a dozen keys).
+MAX_PER_LAYER = 12
+_URL_DAY = re.compile(r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
+#: Offsets a same-instant candidate may reveal (UTC-12 to UTC+14, in quarter hours).
+_MAX_OFFSET = timedelta(hours=14)
+
+
+@dataclass(frozen=True, slots=True)
+class DateChoice:
+    """The chosen date, the layer it came from, and whether an ambiguous candidate was seen
+    and left unresolved."""
+
+    date: ParsedDate | None = None
+    layer: Layer | None = None
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    layer: Layer
+    date: ParsedDate
+
+
+def choose_date(
+    layers: Sequence[tuple[Layer, Iterable[str | ParsedDate | None]]],
+    context: DateContext,
+    url: str | None = None,
+) -> DateChoice:
+    """The best layer's date, with three corrections, each from evidence on the page:
+
+    * an ambiguous numeric date (``11/01/2023``) is resolved by another layer naming one of
+      its readings; until then trafilatura's date (maybe a guess on the same string) is set
+      aside, and with nothing to resolve it the choice falls to the next layer, flagged;
+    * when ``url`` is given, a best-layer date that no other layer nor the URL's own
+      ``/2019/07/17/`` day confirms (within a day) gives way to the first that is confirmed;
+    * a UTC instant is shown in the offset another candidate states for the same instant
+      (or implies by printing its wall-clock time), so the day is the page's local day.
+    """
+    reads, readings = _read_all(layers, context)
+    if not reads:
+        return DateChoice(ambiguous=bool(readings))
+    if (
+        readings
+        and readings[0].layer != reads[0].layer
+        and _ranks_before(readings[0], reads[0], layers)
+    ):
+        resolved = _resolve(readings, reads)
+        if resolved is not None:
+            return DateChoice(_in_page_offset(resolved.date, reads), resolved.layer)
+        reads = [r for r in reads if r.layer != "trafilatura"] or reads
+        ambiguous = True
+    else:
+        ambiguous = False
+    if not reads:
+        return DateChoice(ambiguous=True)
+    chosen = _corroborated(reads, _url_day(url)) if url is not None else reads[0]
+    return DateChoice(_in_page_offset(chosen.date, reads), chosen.layer, ambiguous)
+
+
+def _read_all(
+    layers: Sequence[tuple[Layer, Iterable[str | ParsedDate | None]]], context: DateContext
+) -> tuple[list[_Read], list[_Read]]:
+    reads: list[_Read] = []
+    readings: list[_Read] = []
+    for layer, candidates in layers:
+        for index, candidate in enumerate(candidates):
+            if index >= MAX_PER_LAYER:
+                break
+            if candidate is None or isinstance(candidate, ParsedDate):
+                parsed = candidate
+            else:
+                try:
+                    parsed = read_date(candidate, context)
+                except AmbiguousDateError as error:
+                    readings += [_Read(layer, reading) for reading in error.readings]
+                    continue
+            if parsed is not None:
+                reads.append(_Read(layer, parsed))
+    return reads, readings
+
+
+def _ranks_before(first: _Read, second: _Read, layers: Sequence[tuple[Layer, object]]) -> bool:
+    order = [layer for layer, _ in layers]
+    return order.index(first.layer) < order.index(second.layer)
+
+
+def _resolve(readings: list[_Read], reads: list[_Read]) -> _Read | None:
+    """The reading of an ambiguous date that a non-trafilatura candidate names."""
+    named = {r.date.value.date() for r in reads if r.layer != "trafilatura"}
+    return next((r for r in readings if r.date.value.date() in named), None)
+
+
+def _corroborated(reads: list[_Read], url_day: date | None) -> _Read:
+    firsts: dict[Layer, _Read] = {}
+    for read in reads:
+        firsts.setdefault(read.layer, read)
+    ordered = list(firsts.values())
+
+    def confirmed(read: _Read) -> bool:
+        others = [o.date for o in ordered if o.layer != read.layer]
+        return any(_agree(read.date, other) for other in others) or (
+            url_day is not None and _on_day(read.date, url_day)
+        )
+
+    if confirmed(ordered[0]):
+        return ordered[0]
+    return next((read for read in ordered[1:] if confirmed(read)), ordered[0])
+
+
+def _agree(first: ParsedDate, second: ParsedDate) -> bool:
+    """Same day, or the same instant seen from another time zone."""
+    return _on_day(first, second.value.date()) or _on_day(second, first.value.date())
+
+
+def _on_day(parsed: ParsedDate, day: date) -> bool:
+    """Whether ``parsed`` falls on ``day`` as printed, or in some zone when it is an instant."""
+    if parsed.value.date() == day:
+        return True
+    if parsed.tz != "stated" or not _has_time(parsed.value):
+        return False
+    instant = parsed.value.astimezone(timezone.utc).replace(tzinfo=None)
+    earliest, latest = (instant - timedelta(hours=12)).date(), (instant + _MAX_OFFSET).date()
+    return earliest <= day <= latest
+
+
+def _url_day(url: str | None) -> date | None:
+    match = _URL_DAY.search(url or "")
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _in_page_offset(chosen: ParsedDate, reads: list[_Read]) -> ParsedDate:
+    """``chosen`` shown in the UTC offset the page uses for the same instant, if it is UTC."""
+    offset = chosen.value.utcoffset()
+    if chosen.tz != "stated" or offset is None or offset != timedelta(0):
+        return chosen
+    for read in reads:
+        other = read.date
+        other_offset = other.value.utcoffset()
+        if other.tz == "stated" and other_offset and _same_instant(chosen.value, other.value):
+            return ParsedDate(chosen.value.astimezone(other.value.tzinfo), chosen.raw, "stated")
+        if other.tz != "stated" and _has_time(other.value):
+            implied = _implied_offset(chosen.value, other.value)
+            if implied is not None:
+                return ParsedDate(chosen.value.astimezone(timezone(implied)), chosen.raw, "stated")
+    return chosen
+
+
+def _same_instant(first: datetime, second: datetime) -> bool:
+    return abs(first - second) <= timedelta(minutes=1)
+
+
+def _has_time(value: datetime) -> bool:
+    return (value.hour, value.minute, value.second) != (0, 0, 0)
+
+
+def _implied_offset(instant: datetime, wall: datetime) -> timedelta | None:
+    """The offset at which ``instant`` reads as the wall-clock ``wall``, if it is a plausible
+    one (a non-zero multiple of 15 minutes within 14 hours)."""
+    difference = wall.replace(tzinfo=None) - instant.replace(tzinfo=None)
+    minutes = difference.total_seconds() / 60
+    if difference == timedelta(0) or abs(difference) > _MAX_OFFSET or minutes % 15:
+        return None
+    return difference
