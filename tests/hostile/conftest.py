@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -64,6 +65,31 @@ class CrawlRun:
         return {item["url"]: item["error"] for item in self.items if "error" in item}
 
 
+@dataclass
+class CliRun:
+    """What one ``crawler crawl`` run produced: exit status, output, log and summed stats."""
+
+    returncode: int
+    output: str
+    log: str
+    stats: dict[str, int]
+    seconds: float
+    peak_rss: int
+    peak_rss_total: int
+    db_url: str
+
+
+def _dumped_stats(log: str) -> dict[str, int]:
+    """Integer stats of every "Dumping Scrapy stats" block in a log, summed over spiders."""
+    stats: dict[str, int] = {}
+    for block in log.split("Dumping Scrapy stats:")[1:]:
+        for line in block.split("}\n", 1)[0].splitlines():
+            match = re.match(r"\s*[{ ]?'([^']+)': (\d+),?$", line)
+            if match:
+                stats[match[1]] = stats.get(match[1], 0) + int(match[2])
+    return stats
+
+
 def _rss(proc: psutil.Process) -> tuple[int, int]:
     """Resident memory of the crawler process, and of it with all its children."""
     try:
@@ -72,6 +98,21 @@ def _rss(proc: psutil.Process) -> tuple[int, int]:
     except psutil.Error:
         return 0, 0
     return main, main + children
+
+
+def _watch(popen: subprocess.Popen[bytes], timeout: float) -> tuple[float, int, int]:
+    """Wait for ``popen``, sampling its memory; (seconds, peak RSS, peak RSS with children)."""
+    started = time.monotonic()
+    proc, peak, peak_total = psutil.Process(popen.pid), 0, 0
+    while popen.poll() is None:
+        main, total = _rss(proc)
+        peak, peak_total = max(peak, main), max(peak_total, total)
+        if time.monotonic() - started > timeout:
+            popen.kill()
+            popen.wait()
+            pytest.fail(f"crawl did not finish within {timeout} s")
+        time.sleep(0.05)
+    return time.monotonic() - started, peak, peak_total
 
 
 def crawl(
@@ -96,25 +137,32 @@ def crawl(
     run_env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
     run_env.update({"SCRAPY_SETTINGS_MODULE": "crawler.settings", **(env or {})})
     log_path = tmp_path / "crawl.log"
-    started = time.monotonic()
     with open(log_path, "wb") as log:
         popen = subprocess.Popen(cmd, cwd=REPO, env=run_env, stdout=log, stderr=log)
-        proc, peak, peak_total = psutil.Process(popen.pid), 0, 0
-        while popen.poll() is None:
-            main, total = _rss(proc)
-            peak, peak_total = max(peak, main), max(peak_total, total)
-            if time.monotonic() - started > timeout:
-                popen.kill()
-                popen.wait()
-                pytest.fail(f"crawl did not finish within {timeout} s")
-            time.sleep(0.05)
-    seconds = time.monotonic() - started
+        seconds, peak, peak_total = _watch(popen, timeout)
     items = []
     if items_path.exists():
         items = [json.loads(line) for line in items_path.read_text().splitlines() if line]
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     log_text = log_path.read_text(errors="replace")
     return CrawlRun(items, stats, log_text, seconds, peak, peak_total, popen.returncode)
+
+
+def crawl_cli(tmp_path: Path, args: list[str], timeout: float = 120.0) -> CliRun:
+    """Run ``crawler crawl ARGS`` into a fresh SQLite file, with its log in ``tmp_path``."""
+    db_url, log_path = f"sqlite:///{tmp_path / 'news.db'}", tmp_path / "crawl.log"
+    cmd = [sys.executable, "-m", "crawler", "crawl", *args, "--db", db_url]
+    cmd += ["--log-file", str(log_path), "--quiet"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
+    out_path = tmp_path / "output.txt"
+    with open(out_path, "wb") as out:
+        popen = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=out)
+        seconds, peak, peak_total = _watch(popen, timeout)
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    output = out_path.read_text(errors="replace")
+    return CliRun(
+        popen.returncode, output, log, _dumped_stats(log), seconds, peak, peak_total, db_url
+    )
 
 
 @pytest.fixture(scope="session")
@@ -151,6 +199,12 @@ def canaries() -> Iterator[dict[str, Canary]]:
     yield started
     for canary in started.values():
         canary.stop()
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., CliRun]:
+    """``run_cli(args, timeout=120) -> CliRun``: ``crawler crawl`` in a subprocess."""
+    return lambda args, timeout=120.0: crawl_cli(tmp_path, args, timeout)
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ TEXTS = {
         "인근 주민들은 출퇴근길이 편리해졌다며 환영했지만, "
         "주차 공간 부족을 걱정하는 목소리도 나왔다.",
         "시 관계자는 내년까지 하류 구간 정비를 추가로 진행할 계획이라고 설명했다.",
+        "이번 사업에는 국비와 시비를 합쳐 약 이백억 원이 투입됐으며, 공사는 이 년 넘게 이어졌다.",
     ],
 }
 #: A legacy charset each language is commonly served in without a declaration.

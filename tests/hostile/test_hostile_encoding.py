@@ -43,6 +43,12 @@ def test_a_header_charset_contradicting_the_body_is_caught(key):
     _clean_or_flagged(html.encode(LEGACY[key]), "text/html; charset=utf-8", expected)
 
 
+@pytest.mark.parametrize("key", sorted(LEGACY))
+def test_a_meta_charset_contradicting_the_body_is_caught(key):
+    html, expected = _page(key, charset_meta=True)
+    _clean_or_flagged(html.encode(LEGACY[key]), "text/html", expected)
+
+
 @pytest.mark.parametrize("language", ["ru", "zh", "ja", "ko", "fr"])
 def test_a_bom_wins_over_the_header(language):
     html, expected = _page(language)
