@@ -114,7 +114,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         refresh=args.refresh,
         redis_url=args.redis or settings.CRAWLER_REDIS_URL or None,
         quiet=args.quiet,
-        log_file=str(Path(args.log_file).resolve()) if args.log_file else None,
+        log_file=_log_file(args.log_file),
         lease_ttl=getattr(args, "lease_ttl", DEFAULT_TTL),
         settings=dict(_setting(text) for text in getattr(args, "set", None) or ()),
     )
@@ -289,6 +289,18 @@ def _seconds(text: str) -> timedelta:
     if seconds <= 0:
         raise argparse.ArgumentTypeError("must be more than 0 seconds")
     return timedelta(seconds=seconds)
+
+
+def _log_file(path: str | None) -> str | None:
+    """The absolute path of ``--log-file``, its folder created (cron users rarely make it)."""
+    if not path:
+        return None
+    file = Path(path).resolve()
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot create the folder of --log-file {path}: {exc.strerror}") from None
+    return str(file)
 
 
 def _setting(text: str) -> tuple[str, str]:
