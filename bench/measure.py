@@ -147,16 +147,16 @@ class TreeSampler:
             self._stop.wait(self.interval)
 
     def _role(self, process: psutil.Process) -> str:
+        """main, worker (forked by the forkserver, same command line), forkserver,
+        resource_tracker, database (``extra_pids``) or other."""
         if process.pid == self.root:
             return "main"
         if process.pid in self.stats.extra:
             return "database"
+        if self.stats.roles.get(process.ppid()) == "forkserver":
+            return "worker"
         command = " ".join(process.cmdline())
-        for role in ("forkserver", "resource_tracker"):
-            if role in command:
-                return role
-        parent = process.ppid()
-        return "worker" if self.stats.roles.get(parent) == "forkserver" else "other"
+        return next((r for r in ("forkserver", "resource_tracker") if r in command), "other")
 
     def _sample(self, now: float) -> None:
         stats = self.stats

@@ -147,18 +147,33 @@ _WORDS = (  # noqa: SIM905 - a word list reads better as text
 
 
 def generated_page(n: int) -> str:
-    """A made-up news page of a common template: nav, article with JSON-LD, related links."""
+    """A made-up news page as heavy as a real one (about 100 KB): menus, scripts, styles,
+    an article with JSON-LD, teasers and comments around it."""
     rng = random.Random(n)
-    title = " ".join(rng.choice(_WORDS) for _ in range(8)).capitalize()
+
+    def words(count: int) -> str:
+        return " ".join(rng.choice(_WORDS) for _ in range(count))
+
+    def links(count: int, prefix: str) -> str:
+        return "".join(
+            f'<li class="menu-item"><a class="link" href="/{prefix}/{rng.choice(_WORDS)}-{k}/">'
+            f"{words(2).title()}</a></li>"
+            for k in range(count)
+        )
+
+    title = words(8).capitalize()
     paragraphs = "\n".join(
-        f"<p>{' '.join(rng.choice(_WORDS) for _ in range(rng.randint(30, 80))).capitalize()}.</p>"
-        for _ in range(rng.randint(6, 16))
+        f"<p>{words(rng.randint(30, 80)).capitalize()}.</p>" for _ in range(rng.randint(6, 16))
     )
-    nav = "".join(f'<li><a href="/section/{w}/">{w.title()}</a></li>' for w in _WORDS[:12])
-    related = "".join(
-        f'<li><a href="/news/2023/01/0{k}/{rng.choice(_WORDS)}-{k}.html">'
-        f"{' '.join(rng.choice(_WORDS) for _ in range(6))}</a></li>"
-        for k in range(1, 9)
+    teasers = "".join(
+        f'<div class="teaser"><a href="/news/2023/0{k % 9 + 1}/1{k % 9}/{words(1)}-{k}.html">'
+        f'<img src="/img/{k}.jpg" alt=""><h3>{words(7).capitalize()}</h3></a>'
+        f"<p>{words(20)}</p></div>"
+        for k in range(24)
+    )
+    comments = "".join(
+        f'<li class="comment"><span class="user">reader{k}</span><p>{words(25)}</p></li>'
+        for k in range(12)
     )
     date = f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}T{n % 24:02d}:15:00+01:00"
     ld = json.dumps(
@@ -170,12 +185,17 @@ def generated_page(n: int) -> str:
             "author": {"@type": "Person", "name": "Ann Writer"},
         }
     )
+    config = json.dumps({f"slot{k}": {"sizes": [[300, 250], [728, 90]], "id": words(3)}
+                         for k in range(150)})  # fmt: skip
+    style = "".join(f".c{k}{{margin:{k % 9}px;color:#{k:06x}}}" for k in range(400))
     return (
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} | Daily</title>"
-        f'<link rel="canonical" href="https://example.org/a/{n}">'
-        f'<script type="application/ld+json">{ld}</script></head><body>'
-        f"<header><nav><ul>{nav}</ul></nav></header><main><article><h1>{title}</h1>"
-        f'<p class="byline">By Ann Writer</p><time datetime="{date}">{date[:10]}</time>'
-        f"{paragraphs}</article><aside><h2>Related</h2><ul>{related}</ul></aside></main>"
-        f"<footer><p>Copyright Daily News. All rights reserved.</p></footer></body></html>"
+        f'<link rel="canonical" href="https://example.org/a/{n}"><style>{style}</style>'
+        f'<script type="application/ld+json">{ld}</script><script>var ads = {config};</script>'
+        f'</head><body><header><nav><ul class="menu">{links(120, "section")}</ul></nav></header>'
+        f'<main><article><h1>{title}</h1><p class="byline">By Ann Writer</p>'
+        f'<time datetime="{date}">{date[:10]}</time>{paragraphs}</article>'
+        f'<aside><h2>More news</h2>{teasers}</aside><section class="comments"><h2>Comments</h2>'
+        f"<ol>{comments}</ol></section></main><footer><ul>{links(60, 'about')}</ul>"
+        f"<p>Copyright Daily News. All rights reserved.</p></footer></body></html>"
     )

@@ -33,7 +33,7 @@ from cpu import CpuPerPage
 from inprocess import measure_extract_article, measure_trafilatura
 from machine import LoadMeter, machine_info
 from measure import Measured, become_subreaper, run_measured
-from pages import BENCHMARK_DIR, PER_SITEMAP, REPO, PageSet
+from pages import BENCHMARK_DIR, PER_SITEMAP, PageSet
 from peers import measure as measure_peers
 from report import derive, render
 from storecost import measure_store, stored_items
@@ -48,7 +48,8 @@ BENCH_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "CRAWLER_HOST_PAGE_BUDGET": "0",
 }
-CRAWLER = REPO / ".venv" / "bin" / "crawler"
+#: The console script of the interpreter running the bench (``make bench``: ``.venv``).
+CRAWLER = Path(sys.executable).with_name("crawler")
 
 
 def ceiling(site: BenchSite, size: int, args: argparse.Namespace) -> dict[str, Any]:
