@@ -18,11 +18,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Self
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from crawler.middlewares.incremental import crawl_database, is_internal
+from crawler.middlewares.incremental import DatabaseComponent, is_internal
 from crawler.storage import Database
 from crawler.storage.validators import save_validators
 
@@ -34,22 +34,18 @@ if TYPE_CHECKING:
 CONDITIONAL_META = "news_conditional"
 
 
-class ConditionalRequestMiddleware:
+class ConditionalRequestMiddleware(DatabaseComponent):
     """Downloader middleware: conditional GETs from saved validators; 304s go no further."""
 
     def __init__(self, database: Database, stats: StatsCollector) -> None:
-        self.database = database
-        self.stats = stats
+        super().__init__(database, stats)
         self.seen: dict[str, tuple[str | None, str | None, datetime]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("CRAWLER_CONDITIONAL", True):
             raise NotConfigured("CRAWLER_CONDITIONAL is off")
-        assert crawler.stats is not None
-        middleware = cls(crawl_database(crawler), crawler.stats)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
+        return cls.build(crawler)
 
     def process_request(self, request: Request) -> None:
         if is_internal(request) or b"If-None-Match" in request.headers:

@@ -55,24 +55,34 @@ def incremental_enabled(crawler: Crawler) -> bool:
     return not crawler.settings.getbool("CRAWLER_REFRESH")
 
 
-class SkipStoredMiddleware:
-    """Downloader middleware: refuses requests for URLs stored as an article."""
+class DatabaseComponent:
+    """Base of the components that read the crawl's database: opened by `build`, closed
+    when the spider closes."""
 
     def __init__(self, database: Database, stats: StatsCollector) -> None:
         self.database = database
         self.stats = stats
 
     @classmethod
+    def build(cls, crawler: Crawler, **options: Any) -> Self:
+        """The component on the crawl's database, with ``options`` for its ``__init__``."""
+        assert crawler.stats is not None
+        component = cls(crawl_database(crawler), crawler.stats, **options)
+        crawler.signals.connect(component.spider_closed, signal=signals.spider_closed)
+        return component
+
+    def spider_closed(self, reason: str) -> None:
+        self.database.close()
+
+
+class SkipStoredMiddleware(DatabaseComponent):
+    """Downloader middleware: refuses requests for URLs stored as an article."""
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not incremental_enabled(crawler):
             raise NotConfigured("CRAWLER_REFRESH is set")
-        assert crawler.stats is not None
-        middleware = cls(crawl_database(crawler), crawler.stats)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
-
-    def spider_closed(self) -> None:
-        self.database.close()
+        return cls.build(crawler)
 
     def process_request(self, request: Request) -> None:
         if is_internal(request):
@@ -82,26 +92,19 @@ class SkipStoredMiddleware:
             raise Dropped("already_stored", "an article stored under this URL")
 
 
-class KnownPageMiddleware:
+class KnownPageMiddleware(DatabaseComponent):
     """Spider middleware: drops known article links, and the next pages of a known listing."""
 
     def __init__(self, database: Database, stats: StatsCollector, stop_on_known: bool) -> None:
-        self.database = database
-        self.stats = stats
+        super().__init__(database, stats)
         self.stop_on_known = stop_on_known
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not incremental_enabled(crawler):
             raise NotConfigured("CRAWLER_REFRESH is set")
-        assert crawler.stats is not None
         stop = crawler.settings.getbool("CRAWLER_STOP_ON_KNOWN_PAGE", True)
-        middleware = cls(crawl_database(crawler), crawler.stats, stop)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
-
-    def spider_closed(self) -> None:
-        self.database.close()
+        return cls.build(crawler, stop_on_known=stop)
 
     async def process_spider_output_async(
         self, response: Response, result: AsyncIterator[Any]

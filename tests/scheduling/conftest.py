@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from crawler.siteserver import SiteServer
 from crawler.storage.engine import make_engine
 from crawler.storage.migrate import upgrade
-from tests.scheduling.helpers import SITES
+from tests.scheduling.helpers import SITES, write_sources
 
 
 class FakeClock:
@@ -62,3 +62,11 @@ def news_sites(tmp_path: Path) -> Iterator[SiteServer]:
             shutil.copytree(site, root / site.name)
     with SiteServer(root) as server:
         yield server
+
+
+@pytest.fixture
+def defense_sources(news_sites: SiteServer, tmp_path: Path) -> Path:
+    """A sources file with one source, the served ``defense`` site, due every second."""
+    base = news_sites.base_url("defense")
+    table = {"name": "defense", "start_urls": [f"{base}/"], "schedule": "1s"}
+    return write_sources(tmp_path / "sources.toml", table)

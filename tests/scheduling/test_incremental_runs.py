@@ -16,7 +16,6 @@ from tests.scheduling.helpers import (
     article_urls,
     run_crawler,
     runs_of,
-    write_sources,
 )
 
 NEW = [
@@ -76,12 +75,9 @@ def requests_to(server: SiteServer, site: str) -> list[tuple[str, int]]:
 
 @pytest.mark.slow
 def test_recrawls_fetch_and_store_only_new_articles_and_unchanged_pages_answer_304(
-    news_sites: SiteServer, tmp_path: Path, sqlite_url: str
+    news_sites: SiteServer, defense_sources: Path, tmp_path: Path, sqlite_url: str
 ) -> None:
-    base = news_sites.base_url("defense")
-    sources = write_sources(
-        tmp_path / "sources.toml", {"name": "defense", "start_urls": [f"{base}/"], "schedule": "1s"}
-    )
+    sources = defense_sources
     command = ("run-due", "--sources", str(sources), "--db", sqlite_url, "--quiet", *FAST)
 
     first = run_crawler(*command)

@@ -109,12 +109,9 @@ def leased(db_url: str) -> bool:
 
 @pytest.mark.slow
 def test_a_killed_run_frees_its_source_after_the_lease_and_resumes_from_its_jobdir(
-    news_sites: SiteServer, tmp_path: Path, sqlite_url: str
+    news_sites: SiteServer, defense_sources: Path, tmp_path: Path, sqlite_url: str
 ) -> None:
-    base = news_sites.base_url("defense")
-    sources = write_sources(
-        tmp_path / "sources.toml", {"name": "defense", "start_urls": [f"{base}/"], "schedule": "1s"}
-    )
+    sources = defense_sources
     slow = ("-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
     jobdir = str(tmp_path / "jobs")
     command = (
