@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from crawler.storage.models import ArticleRow, ArticleUrl, table
 from crawler.storage.records import row_article
 from crawler.storage.runs import RunRecord, last_run
-from crawler.storage.session import chunks
+from crawler.storage.session import chunks, index_lookups_only
 from crawler.urls import canonicalize_url, url_key
 
 ARTICLES = table(ArticleRow)
@@ -47,6 +47,7 @@ def stored_urls(conn: sa.Connection, urls: Iterable[str]) -> set[str]:
     wanted = set().union(*keys_of.values()) if keys_of else set()
     found: set[str] = set()
     column = table(ArticleUrl).c.url_key
+    index_lookups_only(conn)
     for chunk in chunks(sorted(wanted)):
         found.update(conn.scalars(sa.select(column).where(column.in_(chunk))))
     return {url for url, keys_ in keys_of.items() if keys_ & found}

@@ -43,10 +43,11 @@ def prepare(item: ArticleItem) -> Incoming:
     """Sanitise an item and compute what storing it needs (CPU only, no database)."""
     article = item.article
     response_url = clean_text(article.url)
-    canonical = canonicalize_url(clean_text(item.canonical_url or article.url))
     requested = clean_text(item.requested_url)
-    urls = [canonical, response_url, canonicalize_url(response_url), requested]
-    urls.append(canonicalize_url(requested))
+    declared = clean_text(item.canonical_url or article.url)
+    canonical_of = {url: canonicalize_url(url) for url in {response_url, requested, declared}}
+    canonical = canonical_of[declared]
+    urls = [canonical, response_url, canonical_of[response_url], requested, canonical_of[requested]]
     if article.canonical_url and same_site(article.canonical_url, canonical):
         urls.append(clean_text(article.canonical_url))
     variants = {url_key(u): u for u in urls if u}
@@ -84,7 +85,7 @@ def prepare(item: ArticleItem) -> Incoming:
         "provenance": clean_json(dict(article.provenance)),
         "flags": clean_json(list(article.flags)),
     }
-    identity = (url_key(canonical), url_key(canonicalize_url(response_url)))
+    identity = (url_key(canonical), url_key(canonical_of[response_url]))
     return Incoming(values["url_key"], identity, variants, values, fp)
 
 

@@ -56,3 +56,14 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def index_lookups_only(conn: sa.Connection) -> None:
+    """Tell PostgreSQL not to scan tables for the rest of this transaction.
+
+    The crawler's per-item queries are key lookups. With stale statistics (a table filled
+    faster than autovacuum analyzes it) PostgreSQL may plan a long IN list as a sequential
+    scan of millions of rows; this keeps those lookups on their indexes.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))

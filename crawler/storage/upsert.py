@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from crawler.storage.models import ArticleRevision, ArticleRow, ArticleUrl, LshBand, table
 from crawler.storage.neardup import DEFAULT_LSH, LshParams, estimated_jaccard
 from crawler.storage.records import CONTENT_COLUMNS, META_COLUMNS, Incoming
-from crawler.storage.session import chunks, dialect_insert
+from crawler.storage.session import chunks, dialect_insert, index_lookups_only
 
 ARTICLES = table(ArticleRow)
 _COMPARED = (*CONTENT_COLUMNS, *META_COLUMNS)
@@ -77,6 +77,7 @@ def store_incoming(
     conn: sa.Connection, batch: Sequence[Incoming], now: datetime, lsh: LshParams = DEFAULT_LSH
 ) -> BatchResult:
     """Store ``batch`` on ``conn`` (inside the caller's write transaction)."""
+    index_lookups_only(conn)
     state = _prefetch(conn, batch)
     outcomes: Counter[str] = Counter()
     for item in batch:

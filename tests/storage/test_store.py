@@ -7,9 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crawler.storage import BatchResult, Database
+from crawler.storage import BatchResult, Database, open_database
 from crawler.storage.models import ArticleRevision, ArticleRow, ArticleUrl, LshBand, table
 from crawler.storage.neardup import DEFAULT_LSH
+from crawler.storage.session import index_lookups_only
 from tests.storage.builders import FakeClock, body_text, make_item
 
 ARTICLES = table(ArticleRow)
@@ -208,3 +209,25 @@ def test_big_bodies_are_stored_whole(database: Database) -> None:
     assert len(body) > 1_000_000
     database.store_batch([make_item("https://news.example.com/big", body)])
     assert article(database, "https://news.example.com/big")["body"] == body
+
+
+def test_postgres_lookups_stay_on_their_indexes_before_statistics_exist(
+    postgres_url: str,
+) -> None:
+    database = open_database(postgres_url)
+    bands = table(LshBand)
+    try:
+        database.store_batch([make_item("https://news.example.com/1", body_text(1))])
+        with database.write() as conn:
+            conn.execute(bands.insert(), [{"band_key": k, "article_id": 1} for k in range(50_000)])
+        keys = ", ".join(str(k) for k in range(0, 3200, 2))
+        query = sa.text(f"EXPLAIN SELECT * FROM article_lsh_bands WHERE band_key IN ({keys})")
+        with database.read() as conn:
+            unguarded = "\n".join(conn.execute(query).scalars())
+        with database.read() as conn:
+            index_lookups_only(conn)
+            guarded = "\n".join(conn.execute(query).scalars())
+    finally:
+        database.close()
+    assert "Seq Scan" in unguarded  # what stale statistics lead to without the guard
+    assert "Seq Scan" not in guarded and "pk_article_lsh_bands" in guarded
