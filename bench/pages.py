@@ -3,8 +3,8 @@
 Page ``i`` is base page ``i % len(bases)`` with two changes, so that every URL has its own
 body and no dedupe or near-duplicate rule can collapse the copies:
 
-* every lowercase ASCII word of four or more letters in the page's text (outside tags,
-  scripts, styles and comments) gets a suffix of four letters unique to ``i``
+* every word of four or more letters in the page's text (outside tags, scripts, styles and
+  comments) that is not capitalised gets a suffix of four ASCII letters unique to ``i``
   (``country`` -> ``countrybaqd``): two copies of one base share almost no 5-word
   shingle, while tags, numbers, capitalised words (names, months) and so dates stay intact;
 * its ``rel=canonical`` and ``og:url`` point at its own bench URL, and root-relative links
@@ -34,14 +34,13 @@ CONTENT_TYPE = "text/html; charset=utf-8"
 _SKIPPED = re.compile(
     r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>", re.S | re.I
 )
-_WORD = re.compile(r"(?<![&#\w])[a-z]{4,}\b(?!;)")
+_WORD = re.compile(r"(?<![&#\w])[^\W\d_]{4,}(?![\w;])")
 _HEAD_TAG = re.compile(r"<(?:link|meta)\b[^>]*>", re.I)
 _CANONICAL = re.compile(r"""\brel=["']?canonical\b|\bproperty=["']?og:url\b""", re.I)
 _URL_ATTRIBUTE = re.compile(r"""(\b(?:href|content)=)(["']?)[^"'\s>]*\2""", re.I)
 _ROOT_RELATIVE = re.compile(r"""(\bhref=["']?)/(?=[^/])""", re.I)
 _URL_SLOT = "\x00"
 _WORD_END = "\x01"
-_WORD_MARK = "\\g<0>\x01"
 
 
 def article_path(i: int) -> str:
@@ -78,15 +77,21 @@ def make_template(html: str, origin: str) -> Template:
     marked: list[str] = []
     position = 0
     for skipped in _SKIPPED.finditer(html):
-        marked.append(_WORD.sub(_WORD_MARK, html[position : skipped.start()]))
+        marked.append(_WORD.sub(_mark_word, html[position : skipped.start()]))
         marked.append(skipped.group(0))
         position = skipped.end()
-    marked.append(_WORD.sub(_WORD_MARK, html[position:]))
+    marked.append(_WORD.sub(_mark_word, html[position:]))
     url_parts = tuple(
         tuple(piece.encode("utf-8") for piece in part.split(_WORD_END))
         for part in "".join(marked).split(_URL_SLOT)
     )
     return Template(url_parts, origin)
+
+
+def _mark_word(word: re.Match[str]) -> str:
+    """A word with the suffix mark after it, unless it is capitalised (a name, a month)."""
+    text = word.group(0)
+    return text if text[0].isupper() else text + _WORD_END
 
 
 def _self_url_slot(tag: re.Match[str]) -> str:

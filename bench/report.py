@@ -38,6 +38,7 @@ def derive(results: dict[str, Any]) -> dict[str, Any]:
         run["stored"] = stored = int(stats.get("news/store/stored", 0)) + int(
             stats.get("news/store/duplicate", 0)
         )
+        run["near_duplicates"] = int(stats.get("news/store/duplicate", 0))
         run["elapsed"] = elapsed = float(stats.get("elapsed_time_seconds") or run["wall"])
         run["pages_per_second"] = pages / elapsed
         run["articles_per_second"] = stored / elapsed
@@ -166,16 +167,16 @@ def render(results: dict[str, Any]) -> str:
     ]
     c = results["ceiling"]
     rows = [
-        ["run", "pages", "stored", "pages/s", "CPU ms/art", "ratio p/s", "ratio CPU",
+        ["run", "pages", "stored", "near-dup", "pages/s", "CPU ms/art", "ratio p/s", "ratio CPU",
          "RSS MB", "PSS MB", "others"],
-        ["ceiling (pool only)", c["pages"], c["articles"], f"{c['pages_per_second']:.1f}",
+        ["ceiling (pool only)", c["pages"], c["articles"], "", f"{c['pages_per_second']:.1f}",
          f"{c['cpu_ms_per_article']:.1f}", "", "", f"{c['peak_rss_mb']:.0f}",
          f"{c['peak_pss_mb']:.0f}", f"{c['load']['others_cores']:.2f}"],
     ]  # fmt: skip
     for r in results["crawls"]:
         rows.append(
             [f"crawl {r['backend']} {r['size']}", r["article_pages"], r["stored"],
-             f"{r['pages_per_second']:.1f}", f"{r['cpu_ms_per_stored']:.1f}",
+             r["near_duplicates"], f"{r['pages_per_second']:.1f}", f"{r['cpu_ms_per_stored']:.1f}",
              f"{r['ratio_pages']:.2f}", f"{r['ratio_cpu']:.2f}", f"{r['peak_rss_mb']:.0f}",
              f"{r['peak_pss_mb']:.0f}", f"{r['load']['others_cores']:.2f}"]
         )  # fmt: skip

@@ -205,38 +205,42 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "pages_per_second": server.pages_per_second,
             "cpu_ms_per_page": server.server_cpu_ms_per_page,
         }
-        _say(f"bench site: {server.pages_per_second:.0f} pages/s")
         results["ceiling"] = ceiling(site, sizes[0], args)
-        _say(f"ceiling: {results['ceiling']['pages'] / results['ceiling']['seconds']:.1f} pages/s")
-        sqlite_urls = {}
-        for size in sizes:
-            sqlite_urls[size] = f"sqlite:///{logs / f'bench-{size}.db'}"
-            results["crawls"].append(crawl(site, size, sqlite_urls[size], "sqlite", args, logs))
-            _say(f"crawl sqlite {size}: {results['crawls'][-1]['wall']:.0f} s")
+        _checkpoint(results, args, "ceiling")
+        first = f"sqlite:///{logs / f'bench-{sizes[0]}.db'}"
+        results["crawls"].append(crawl(site, sizes[0], first, "sqlite", args, logs))
+        items = stored_items(first, args.store_items)
+        results["store_sqlite"] = asdict(measure_store(items, f"sqlite:///{logs / 'store.db'}"))
+        _checkpoint(results, args, f"crawl into SQLite, {sizes[0]} pages")
         if args.postgres:
             with postgres_schema(args.postgres) as pg_url:
                 results["crawls"].append(crawl(site, sizes[0], pg_url, "postgresql", args, logs))
-                _say("crawl postgresql done")
                 items = stored_items(pg_url, args.store_items)
             with postgres_schema(args.postgres) as empty:
                 results["store_postgresql"] = asdict(measure_store(items, empty))
-        items = stored_items(sqlite_urls[sizes[0]], args.store_items)
-        results["store_sqlite"] = asdict(measure_store(items, f"sqlite:///{logs / 'store.db'}"))
+            _checkpoint(results, args, f"crawl into PostgreSQL, {sizes[0]} pages")
         profile = min(args.profile_pages, sizes[0])
         inproc = [measure_extract_article(pages, profile, site.base_url)]
         inproc += measure_trafilatura(pages, profile, site.base_url)
         results["in_process"] = [r.as_dict() for r in inproc]
-        _say("in-process measurements done")
         if args.peers:
             peers: list[CpuPerPage] = measure_peers(profile, site.base_url, data)
             results["peers"] = [r.as_dict() for r in peers]
+        _checkpoint(results, args, "one-process measurements")
+        for size in sizes[1:]:
+            db_url = f"sqlite:///{logs / f'bench-{size}.db'}"
+            results["crawls"].append(crawl(site, size, db_url, "sqlite", args, logs))
+            _checkpoint(results, args, f"crawl into SQLite, {size} pages")
     if not args.keep_logs:
         shutil.rmtree(logs, ignore_errors=True)
     return derive(results)
 
 
-def _say(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+def _checkpoint(results: dict[str, Any], args: argparse.Namespace, done: str) -> None:
+    """Say what is done; save the raw figures so far (``--json``) in case the run is cut."""
+    print(f"[{time.strftime('%H:%M:%S')}] done: {done}", file=sys.stderr, flush=True)
+    if args.json:
+        args.json.write_text(json.dumps({**results, "partial": True}, indent=1, default=str))
 
 
 def _sizes(text: str) -> list[int]:
