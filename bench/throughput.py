@@ -33,7 +33,7 @@ from cpu import CpuPerPage
 from inprocess import measure_extract_article, measure_trafilatura
 from machine import LoadMeter, machine_info
 from measure import Measured, become_subreaper, run_measured
-from pages import BENCHMARK_DIR, PER_SITEMAP, PageSet
+from pages import BENCHMARK_DIR, PageSet
 from peers import measure as measure_peers
 from report import derive, render
 from storecost import measure_store, stored_items
@@ -84,18 +84,18 @@ def crawl(
         settings["CRAWLER_EXTRACT_WORKERS"] = str(args.workers)
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
-    app = _application_name(db_url)
+    app = sa.engine.make_url(db_url).query.get("application_name")
+    backends = PostgresBackends(db_url, str(app)) if app else None
     server_cpu = site.cpu_seconds()
-    with LoadMeter() as load:
-        measured = _checked(
-            run_measured(
-                command,
-                keep=[site.pid],
-                extra_pids=(lambda: _backend_pids(db_url, app)) if app else None,
-                timeout=600 + size / 2,
-            ),
-            f"crawl into {backend}",
-        )
+    try:
+        with LoadMeter() as load:
+            measured = run_measured(
+                command, keep=[site.pid], extra_pids=backends, timeout=600 + size / 2
+            )
+    finally:
+        if backends is not None:
+            backends.close()
+    _checked(measured, f"crawl into {backend}")
     server_cpu = site.cpu_seconds() - server_cpu
     backend_cpu = measured.tree.cpu_of(measured.tree.extra)
     stats = _last_run_stats(db_url)
@@ -114,7 +114,6 @@ def crawl(
         "peak_rss_mb_by_role": _mb_by_role(measured),
         "rss_series_mb": [(t, round(b / 2**20, 1)) for t, b in measured.tree.rss_series[::10]],
         "stats": stats,
-        "sitemaps": 1 + -(-size // PER_SITEMAP),
         "load": load.result(measured.cpu + server_cpu + backend_cpu),
         "log": str(log_file),
     }
@@ -135,20 +134,21 @@ def _checked(measured: Measured, what: str) -> Measured:
     return measured
 
 
-def _application_name(db_url: str) -> str | None:
-    query = sa.engine.make_url(db_url).query
-    value = query.get("application_name")
-    return str(value) if value else None
+class PostgresBackends:
+    """The pids of the PostgreSQL server processes serving one ``application_name``."""
 
+    def __init__(self, db_url: str, application_name: str) -> None:
+        url = sa.engine.make_url(db_url).difference_update_query(["options", "application_name"])
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self.application_name = application_name
 
-def _backend_pids(db_url: str, app: str) -> list[int]:
-    engine = sa.create_engine(sa.engine.make_url(db_url).difference_update_query(["options"]))
-    try:
-        with engine.connect() as conn:
-            query = sa.text("select pid from pg_stat_activity where application_name = :app")
-            return [int(pid) for pid in conn.execute(query, {"app": app}).scalars()]
-    finally:
-        engine.dispose()
+    def __call__(self) -> list[int]:
+        query = sa.text("select pid from pg_stat_activity where application_name = :name")
+        with self.engine.connect() as conn:
+            return [int(p) for p in conn.execute(query, {"name": self.application_name}).scalars()]
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 def _last_run_stats(db_url: str) -> dict[str, Any]:
