@@ -8,6 +8,11 @@ written when the crawl finishes (close reason ``finished``) for every URL that i
 stored article: an interrupted or page-limited crawl saves none, so its next run reads
 the listings again instead of trusting pages whose links it never finished following.
 
+The seeds of a crawl (its start pages and sitemaps) are always fetched in full: a
+homepage or a sitemap index can stay the same while the sections or sitemaps it links to
+change, and a 304 would hide them. A feed only lists articles, so the ``feed`` spider's
+seeds are fetched conditionally like every other page.
+
 Settings: ``CRAWLER_DB_URL``; ``CRAWLER_CONDITIONAL`` (default True).
 Stats: ``news/conditional/sent``, ``news/conditional/not_modified``,
 ``news/conditional/saved``.
@@ -15,6 +20,7 @@ Stats: ``news/conditional/sent``, ``news/conditional/not_modified``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Self
 
@@ -32,23 +38,37 @@ if TYPE_CHECKING:
 
 #: Meta key: the request carries validators from the database.
 CONDITIONAL_META = "news_conditional"
+#: Spiders whose seeds list only articles, so a 304 for a seed hides nothing.
+LEAF_SPIDERS = frozenset({"feed", "urls"})
+
+
+def spider_seeds(spider: object) -> tuple[str, ...]:
+    """The URLs the user gave the spider (its ``seed_urls``; none for other spiders)."""
+    return tuple(getattr(spider, "seed_urls", ()))
 
 
 class ConditionalRequestMiddleware(DatabaseComponent):
     """Downloader middleware: conditional GETs from saved validators; 304s go no further."""
 
-    def __init__(self, database: Database, stats: StatsCollector) -> None:
+    def __init__(
+        self, database: Database, stats: StatsCollector, in_full: Iterable[str] = ()
+    ) -> None:
         super().__init__(database, stats)
+        self.in_full = frozenset(in_full)
         self.seen: dict[str, tuple[str | None, str | None, datetime]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("CRAWLER_CONDITIONAL", True):
             raise NotConfigured("CRAWLER_CONDITIONAL is off")
-        return cls.build(crawler)
+        spider = crawler.spider
+        seeds = () if getattr(spider, "name", None) in LEAF_SPIDERS else spider_seeds(spider)
+        return cls.build(crawler, in_full=seeds)
 
     def process_request(self, request: Request) -> None:
-        if is_internal(request) or b"If-None-Match" in request.headers:
+        if is_internal(request) or request.url in self.in_full:
+            return
+        if b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers:
             return
         saved = self.database.get_validators(request.url)
         if saved is None or not (saved.etag or saved.last_modified):
@@ -64,7 +84,7 @@ class ConditionalRequestMiddleware(DatabaseComponent):
         if response.status == 304 and request.meta.get(CONDITIONAL_META):
             self.stats.inc_value("news/conditional/not_modified")
             raise IgnoreRequest(f"not modified: {request.url}")
-        if response.status == 200 and not is_internal(request):
+        if response.status == 200 and not is_internal(request) and request.url not in self.in_full:
             etag = _header(response, b"ETag")
             last_modified = _header(response, b"Last-Modified")
             if etag or last_modified:

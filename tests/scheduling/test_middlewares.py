@@ -188,3 +188,36 @@ def test_validators_are_saved_for_listings_only_when_the_crawl_finishes(
     assert database.get_validators(f"{SITE}/news/a-story/") is None  # articles: never
     assert database.get_validators(f"{SITE}/about/") is None  # no validators given
     assert crawler.stats.get_value("news/conditional/saved") == 1
+
+
+class SeededSpider(ListingSpider):
+    name = "site"
+    seed_urls = (f"{SITE}/",)
+
+
+class SeededFeedSpider(SeededSpider):
+    name = "feed"
+
+
+@pytest.mark.parametrize(
+    ("spider", "conditional"), [(SeededSpider, False), (SeededFeedSpider, True)]
+)
+def test_seeds_are_fetched_in_full_unless_they_only_list_articles(
+    database: Database,
+    db_url: str,
+    built: list[Any],
+    spider: type[scrapy.Spider],
+    conditional: bool,
+) -> None:
+    # a homepage (or sitemap index) may be unchanged while the pages it links to changed
+    database.save_validators(f"{SITE}/", etag='"home"', last_modified=None)
+    crawler = get_crawler(spider, {"CRAWLER_DB_URL": db_url})
+    crawler.spider = crawler._create_spider()
+    middleware = build(built, ConditionalRequestMiddleware, crawler)
+    request = Request(f"{SITE}/")
+    middleware.process_request(request)
+    assert (b"If-None-Match" in request.headers) is conditional
+    middleware.process_response(request, ok(request, ETag='"home-2"'))
+    middleware.spider_closed("finished")
+    saved = database.get_validators(f"{SITE}/")
+    assert saved is not None and saved.etag == ('"home-2"' if conditional else '"home"')
