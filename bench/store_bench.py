@@ -8,15 +8,19 @@ For SQLite (a temporary file) and PostgreSQL (a temporary schema, when ``--postg
 1. rows/s and CPU ms per row storing new articles in batches of 100, and with one commit
    per row, both through ``Database.store_batch`` (dedupe decisions included);
 2. the time to store a batch of 100 new articles (URL, exact-body and MinHash-LSH lookups
-   included) when the table holds each of ``--sizes`` articles. The table is filled with
-   synthetic rows with random signatures, written straight to the tables.
+   included) when the table holds each of ``--sizes`` articles (filled with synthetic rows
+   with random signatures, written straight to the tables), and the peak RSS of
+   ``crawler export`` over the whole table.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 import sqlalchemy as sa
 
 from crawler.items import Article, ArticleItem
@@ -37,6 +42,7 @@ from crawler.storage.records import prepare
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
 WORDS = [f"w{i}" for i in range(20_000)]
+FILLER_BODY = "Filler paragraph of a synthetic article. " * 25
 
 
 def item(n: int, rng: random.Random) -> ArticleItem:
@@ -90,7 +96,7 @@ def fill(database: Database, target: int, rng: np.random.Generator) -> None:
             rows.append(
                 {
                     "url_key": url, "canonical_url": url, "url": url,
-                    "domain": "example.net", "authors": [], "body": "filler", "tags": [],
+                    "domain": "example.net", "authors": [], "body": FILLER_BODY, "tags": [],
                     "word_count": 1, "content_hash": uuid.uuid4().hex,
                     "minhash": signature.astype("<u4").tobytes(), "first_seen": NOW,
                     "last_seen": NOW, "fetched_at": NOW, "extractor_version": "bench",
@@ -124,6 +130,18 @@ def batch_time(database: Database, items: list[ArticleItem]) -> tuple[float, flo
     return sorted(walls)[len(walls) // 2], sorted(cpus)[len(cpus) // 2]
 
 
+def export_peak_rss(url: str) -> float:
+    """Peak RSS (MB) of ``crawler export`` over the whole table, polled every 20 ms."""
+    command = [sys.executable, "-m", "crawler", "export", "--db", url]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, peak = psutil.Process(child.pid), 0
+    while child.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            peak = max(peak, process.memory_info().rss)
+        time.sleep(0.02)
+    return peak / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", default=os.environ.get("CRAWLER_TEST_POSTGRES_URL"))
@@ -133,6 +151,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = random.Random(1)
     items = [item(n, rng) for n in range(args.items + 100 * 5 * len(sizes) + 300)]
+    prepare(items[-1])  # loads datasketch once, outside the measurement
     started = time.process_time()
     for it in items[:500]:
         prepare(it)
@@ -155,7 +174,8 @@ def main() -> None:
                     probe = [next(pool) for _ in range(500)]
                     wall, cpu = batch_time(database, probe)
                     print(f"{name}: {size:,} articles: {wall:.0f} ms wall, {cpu:.0f} ms CPU "
-                          "per batch of 100 new articles (median of 5)")  # fmt: skip
+                          "per batch of 100 new articles (median of 5); "
+                          f"export peak RSS {export_peak_rss(url):.0f} MB")  # fmt: skip
             finally:
                 database.close()
 
