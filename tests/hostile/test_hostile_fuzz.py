@@ -1,0 +1,70 @@
+"""Extraction fuzzing: mutated pages through the worker pool never crash it or outlive its
+hard limit. A small corpus runs in every test run; the large one behind ``slow``
+(``HOSTILE_FUZZ_PAGES`` pages, default 10,000, seeded so a failure replays)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.pool import ExtractionFailed, ExtractionPool, PageTask
+from tests.hostile.mutate import mutated_pages
+
+FETCHED = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+URL = "http://news.example/2026/11/27/council-approves-harbour-repairs"
+#: Outcomes that mean the extractor or its worker broke, rather than refused a page.
+CRASHES = frozenset({"extract_failed", "worker_crashed", "pool_closed"})
+
+
+def fuzz(count: int, workers: int, timeout: float) -> tuple[Counter[str], list[float], list[int]]:
+    """(outcome counts, sorted latencies, indexes of crashing pages) over ``count`` pages."""
+    pool = ExtractionPool(workers=workers, recycle_after=300, timeout=timeout)
+    pool.start()
+
+    def one(item: tuple[int, bytes]) -> tuple[int, str, float]:
+        index, page = item
+        started = time.monotonic()
+        try:
+            pool.submit(PageTask(page, URL, FETCHED, "text/html")).result(timeout=timeout + 30)
+        except ExtractionFailed as failed:
+            return index, failed.reason, time.monotonic() - started
+        return index, "ok", time.monotonic() - started
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as runners:
+            results = list(runners.map(one, mutated_pages(count)))
+    finally:
+        pool.close()
+    outcomes = Counter(reason for _, reason, _ in results)
+    crashes = [index for index, reason, _ in results if reason in CRASHES]
+    return outcomes, sorted(seconds for _, _, seconds in results), crashes
+
+
+def _p99(latencies: list[float]) -> float:
+    return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+
+
+def test_a_small_mutation_corpus_never_crashes_the_pool():
+    outcomes, latencies, crashes = fuzz(count=60, workers=1, timeout=5.0)
+    assert crashes == [], outcomes
+    assert sum(outcomes.values()) == 60 and outcomes["ok"] > 0
+    assert latencies[-1] <= 5.0 + 1.0
+
+
+@pytest.mark.slow
+def test_ten_thousand_mutated_pages():
+    count = int(os.environ.get("HOSTILE_FUZZ_PAGES", "10000"))
+    timeout = 20.0  # CRAWLER_EXTRACT_TIMEOUT's default
+    outcomes, latencies, crashes = fuzz(count=count, workers=2, timeout=timeout)
+    print(
+        f"fuzz {count} pages: {dict(outcomes)}; p50 {latencies[len(latencies) // 2]:.3f} s, "
+        f"p99 {_p99(latencies):.3f} s, max {latencies[-1]:.1f} s"
+    )
+    assert crashes == [], crashes[:20]
+    assert latencies[-1] <= timeout + 1.0
+    assert _p99(latencies) < 2.0
