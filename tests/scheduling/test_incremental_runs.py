@@ -16,6 +16,7 @@ from tests.scheduling.helpers import (
     article_urls,
     run_crawler,
     runs_of,
+    write_sources,
 )
 
 NEW = [
@@ -119,3 +120,27 @@ def test_recrawls_fetch_and_store_only_new_articles_and_unchanged_pages_answer_3
     assert statuses.pop("/robots.txt") == 200
     assert statuses and set(statuses.values()) == {304}  # every listing it links: 304
     assert runs_of(sqlite_url)[-1].status == "completed"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="crawler/crawl.py calls a crawl whose only pages answered 304 'nothing could be "
+    "fetched' (exit 1): its _summarize must also accept news/conditional/not_modified",
+)
+def test_an_unchanged_feed_costs_one_304_and_the_run_succeeds(
+    news_sites: SiteServer, tmp_path: Path, sqlite_url: str
+) -> None:
+    feed = f"{news_sites.base_url('wordpress')}/feed/"
+    sources = write_sources(
+        tmp_path / "sources.toml", {"name": "blog", "feeds": [feed], "schedule": "1s"}
+    )
+    command = ("run-due", "--sources", str(sources), "--db", sqlite_url, "--quiet", *FAST)
+    first = run_crawler(*command)
+    assert first.returncode == 0, first.stderr
+    news_sites.clear_log()
+    time.sleep(1)
+    second = run_crawler(*command)
+    assert requests_to(news_sites, "wordpress") == [("/robots.txt", 200), ("/feed/", 304)]
+    assert runs_of(sqlite_url)[-1].status == "completed"
+    assert second.returncode == 0, second.stderr
