@@ -1,0 +1,1 @@
+"""Crawling across machines: one Redis frontier (scrapy-redis) shared by every worker of a crawl."""
