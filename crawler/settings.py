@@ -17,6 +17,13 @@ NEWSPIDER_MODULE = "spiders"
 # --- where articles go -------------------------------------------------------
 CRAWLER_DB_URL = os.environ.get("CRAWLER_DB_URL", "sqlite:///news.db")
 CRAWLER_REDIS_URL = os.environ.get("CRAWLER_REDIS_URL", "")
+# With a Redis URL the crawl's frontier is shared through Redis (crawler/distributed): keys
+# start with the deployment's namespace; workers beat every CRAWLER_REDIS_HEARTBEAT s and
+# one silent for CRAWLER_REDIS_WORKER_TIMEOUT s is dead (its requests are queued again).
+CRAWLER_REDIS_NAMESPACE = os.environ.get("CRAWLER_REDIS_NAMESPACE", "crawler")
+CRAWLER_REDIS_HEARTBEAT = 2.0
+CRAWLER_REDIS_WORKER_TIMEOUT = 60.0
+ADDONS = {"crawler.distributed.addon.RedisFrontierAddon": 0}
 CRAWLER_ALLOW_PRIVATE = os.environ.get("CRAWLER_ALLOW_PRIVATE", "") == "1"
 CRAWLER_CONTACT = os.environ.get("CRAWLER_CONTACT", "")
 # The sources file of `run-due`, `crawl --source` and `sources` (`--sources` overrides it).

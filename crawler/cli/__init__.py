@@ -22,6 +22,7 @@ COMMANDS = (
     "sources",
     "run-due",
     "runs",
+    "frontier",
 )
 
 
