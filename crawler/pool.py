@@ -28,10 +28,11 @@ import queue
 import resource
 import signal
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from crawler.extraction import ExtractionError, ExtractionOptions, extract_article
 from crawler.extraction.decode import decode_document, parse_document
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: What a task resolves to: the article, or only the page's links (``links_only``).
-Outcome = Union[Article, tuple[str, ...]]
+Outcome = Article | tuple[str, ...]
 
 #: Modules the forkserver imports once so that each forked worker starts warm. The main
 #: module is among them because multiprocessing imports it in every child otherwise.
@@ -97,6 +98,7 @@ class ExtractionPool:
         self.timeout = timeout
         self.memory_limit = memory_limit_mb * 1024 * 1024
         self.replaced = 0  # workers killed or recycled so far
+        self.cpu_seconds = 0.0  # workers' CPU time on pages, added as each worker retires
         self._queue: queue.SimpleQueue[tuple[Future[Outcome], PageTask] | None] = (
             queue.SimpleQueue()
         )
@@ -187,14 +189,18 @@ class ExtractionPool:
                     result, error, healthy = worker.run(task, self.timeout)
                 except Exception as exc:  # noqa: BLE001 - a thread that dies hangs its tasks
                     logger.exception("extraction worker could not be started or driven")
-                    result, error, healthy = None, ExtractionFailed("worker_crashed", repr(exc)), False
+                    result, error, healthy = (
+                        None,
+                        ExtractionFailed("worker_crashed", repr(exc)),
+                        False,
+                    )
                 if worker is not None and (not healthy or worker.done >= self.recycle_after):
                     self._retire(worker, kill=not healthy)
                     worker = None
                 _resolve(future, result, error)
         finally:
             if worker is not None:
-                self._retire(worker, kill=False)
+                self._retire(worker, kill=False, replaced=False)
 
     def _spawn(self) -> _Worker:
         worker = _Worker(self.memory_limit)
@@ -202,11 +208,12 @@ class ExtractionPool:
             self._processes[id(worker)] = worker.process
         return worker
 
-    def _retire(self, worker: _Worker, kill: bool) -> None:
+    def _retire(self, worker: _Worker, kill: bool, replaced: bool = True) -> None:
         worker.stop(kill)
         with self._lock:
             self._processes.pop(id(worker), None)
-            self.replaced += 1
+            self.replaced += replaced
+            self.cpu_seconds += worker.cpu_seconds
 
 
 class _Worker:
@@ -222,6 +229,7 @@ class _Worker:
         self.process.start()
         child_conn.close()
         self.done = 0
+        self.cpu_seconds = 0.0
 
     def run(
         self, task: PageTask, timeout: float
@@ -232,7 +240,8 @@ class _Worker:
             self.conn.send(task)
             if not self.conn.poll(timeout):
                 return None, ExtractionFailed("extract_timeout", f"over {timeout:g} s"), False
-            status, payload = self.conn.recv()
+            status, payload, cpu = self.conn.recv()
+            self.cpu_seconds += cpu
         except (EOFError, OSError) as exc:
             code = self.process.exitcode
             return None, ExtractionFailed("worker_crashed", f"exit {code}: {exc!r}"), False
@@ -278,11 +287,12 @@ def _worker_main(conn: multiprocessing.connection.Connection, memory_limit: int)
             return
         if task is None:
             return
+        started = time.process_time()
         status, payload = _extract(task)
         if status == "error" and payload[0] == "extract_failed" and _hit_cap(memory_limit):
             status, payload = "error", ("too_complex", f"memory cap: {payload[1]}", False)
         try:
-            conn.send((status, payload))
+            conn.send((status, payload, time.process_time() - started))
         except (OSError, ValueError):
             return
         if status == "error" and not payload[2]:
