@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.spiders.conftest import SpiderRun
 
@@ -15,7 +16,9 @@ ARTICLES = {
 }
 
 
-def test_site_crawl_yields_exactly_the_articles(run_spider: Callable[..., SpiderRun], base: str) -> None:
+def test_site_crawl_yields_exactly_the_articles(
+    run_spider: Callable[..., SpiderRun], base: str
+) -> None:
     run = run_spider("site", start_urls=f"{base}/")
     assert run.item_paths(base) == ARTICLES
     assert len(run.items) == len(ARTICLES)  # the utm_ variants of related links were not refetched
@@ -32,10 +35,16 @@ def test_site_crawl_yields_exactly_the_articles(run_spider: Callable[..., Spider
     assert stats["drop/offsite"] >= 1 and stats["drop/asset"] >= 1
 
 
-def test_page_budget_stops_the_crawl(run_spider: Callable[..., SpiderRun], base: str) -> None:
-    run = run_spider("site", {"CRAWLER_MAX_PAGES": "4"}, start_urls=f"{base}/")
+def test_page_budget_and_requests_that_fit_a_disk_queue(
+    run_spider: Callable[..., SpiderRun], base: str, tmp_path: Path
+) -> None:
+    settings = {"CRAWLER_MAX_PAGES": "4", "JOBDIR": str(tmp_path / "job")}
+    run = run_spider("site", settings, start_urls=f"{base}/")
     assert len(run.paths()) == 4
     assert run.stats["drop/max_pages"] >= 1
+    # Every request went through JOBDIR's pickled queue (callbacks are spider methods).
+    assert run.stats["scheduler/enqueued/disk"] == run.stats["scheduler/enqueued"]
+    assert "scheduler/unserializable" not in run.stats
 
 
 def test_deny_and_allow_patterns(run_spider: Callable[..., SpiderRun], base: str) -> None:
