@@ -126,25 +126,24 @@ def test_items_that_cannot_be_stored_are_counted_and_fail_the_run(
     assert (run.status, run.failed) == ("failed", 1)
 
 
-class _CountingHandler(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        self.requests.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        return None
-
-
 @pytest.fixture
 def counting_server() -> Iterator[tuple[str, list[str]]]:
-    handler = type("Handler", (_CountingHandler,), {"requests": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    """A local HTTP server and the paths requested from it."""
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/page", handler.requests
+    yield f"http://127.0.0.1:{server.server_port}/page", requests
     server.shutdown()
     server.server_close()
 
