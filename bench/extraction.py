@@ -1,13 +1,17 @@
-"""Body-extraction quality and speed on the article-extraction-benchmark pages.
+"""Body-extraction quality and speed, ours beside plain trafilatura on the same pages.
 
-Scores `extract_article` and plain ``trafilatura.extract`` (default and ``favor_precision``)
-on the same pages with the benchmark's own metric: 4-gram shingles of ``\\w+`` tokens,
-per-page true/false positives and false negatives normalised to sum 1, precision and recall
-averaged over pages, F1 of the two averages; ``accuracy`` is an exact token-sequence match.
-CPU milliseconds per page are measured in the worker process (``time.process_time``).
-Then runs ``bench/metadata_eval.py`` (author/date accuracy) when it exists.
+1. The article-extraction-benchmark pages, with that benchmark's own metric: 4-gram
+   shingles of ``\\w+`` tokens, per-page true/false positives and false negatives normalised
+   to sum 1, precision and recall averaged over pages, F1 of the two averages; ``accuracy``
+   is an exact token-sequence match. CPU milliseconds per page are measured in the worker
+   process (``time.process_time``).
+2. The metadata pages' body snippets (trafilatura's own evaluation style): a ``with``
+   snippet found in the body is a true positive, missing a false negative; a ``without``
+   snippet found is a false positive. Whitespace is normalised before matching.
+3. ``bench/metadata_eval.py`` (author/date accuracy), when it exists.
 
-    python bench/extraction.py [--data DIR] [--jobs N] [--limit N] [--worst N]
+    python bench/extraction.py [--data DIR] [--metadata-data DIR] [--jobs N] [--limit N]
+                               [--worst N] [--no-snippets] [--no-metadata]
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ from crawler.extraction import ExtractionError, ExtractionOptions, extract_artic
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "bench" / "article-extraction-benchmark"
+DEFAULT_SNIPPET_DATA = REPO.parent / "shared" / "bench" / "metadata"
 #: Any instant after the pages were saved; only relative dates depend on it.
 FETCHED_AT = datetime(2020, 1, 1, tzinfo=UTC)
 _TOKEN = re.compile(r"\w+")
 
 
-def _ours(options: ExtractionOptions) -> Callable[[str, str], str]:
-    def run(html: str, url: str) -> str:
+def _ours(options: ExtractionOptions) -> Callable[[bytes | str, str], str]:
+    def run(html: bytes | str, url: str) -> str:
         try:
             return extract_article(html, url, FETCHED_AT, options).body
         except ExtractionError:
@@ -48,15 +53,15 @@ def _ours(options: ExtractionOptions) -> Callable[[str, str], str]:
     return run
 
 
-def _plain(**kwargs: bool) -> Callable[[str, str], str]:
-    def run(html: str, url: str) -> str:
+def _plain(**kwargs: bool) -> Callable[[bytes | str, str], str]:
+    def run(html: bytes | str, url: str) -> str:
         return trafilatura.extract(html, include_comments=False, **kwargs) or ""
 
     return run
 
 
 #: Name -> extractor(html, url) -> body text.
-METHODS: dict[str, Callable[[str, str], str]] = {
+METHODS: dict[str, Callable[[bytes | str, str], str]] = {
     "extract_article": _ours(ExtractionOptions()),
     "extract_article favor_precision": _ours(ExtractionOptions(favor_precision=True)),
     "trafilatura.extract": _plain(),
@@ -178,14 +183,72 @@ def worst_pages(scores: list[PageScore], count: int) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SnippetJob:
+    """One metadata page: its bytes, URL, the snippets its body must and must not hold."""
+
+    html: bytes
+    url: str
+    wanted: tuple[str, ...]
+    unwanted: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+def load_snippet_jobs(data: Path, names: tuple[str, ...], limit: int | None) -> list[SnippetJob]:
+    """A job for each metadata page with at least one snippet."""
+    jobs = []
+    with (data / "truth.jsonl").open(encoding="utf-8") as handle:
+        entries = [json.loads(line) for line in handle if line.strip()]
+    for entry in entries[:limit]:
+        wanted, unwanted = tuple(entry.get("with") or ()), tuple(entry.get("without") or ())
+        if wanted or unwanted:
+            html = gzip.decompress((data / "pages" / entry["page"]).read_bytes())
+            jobs.append(SnippetJob(html, entry["url"], wanted, unwanted, names))
+    return jobs
+
+
+def score_snippets(job: SnippetJob) -> dict[str, tuple[int, int, int, int]]:
+    """(tp, fn, fp, tn) of each method on one page (in a worker process)."""
+    result = {}
+    for name in job.names:
+        body = _spaced(METHODS[name](job.html, job.url))
+        found = sum(_spaced(s) in body for s in job.wanted)
+        leaked = sum(_spaced(s) in body for s in job.unwanted)
+        result[name] = (found, len(job.wanted) - found, leaked, len(job.unwanted) - leaked)
+    return result
+
+
+def snippet_table(totals: dict[str, list[int]], pages: int) -> str:
+    """Snippet precision/recall/F1/accuracy per method as a Markdown table."""
+    lines = [
+        f"body snippets on {pages} metadata pages (with = must be in the body, "
+        "without = must not)\n",
+        "| method | F1 | precision | recall | accuracy |",
+        "|---|---|---|---|---|",
+    ]
+    for name, (tp, fn, fp, tn) in totals.items():
+        p, r = tp / (tp + fp), tp / (tp + fn)
+        lines.append(
+            f"| {name} | {2 * p * r / (p + r):.3f} | {p:.3f} | {r:.3f} | "
+            f"{(tp + tn) / (tp + fn + fp + tn):.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def _spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
 def main() -> int:
     """Run the benchmark and print the table (plus the metadata evaluation if present)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--metadata-data", type=Path, default=DEFAULT_SNIPPET_DATA)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--limit", type=int, help="only the first N pages")
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
     parser.add_argument("--worst", type=int, default=0, help="list the N worst pages of ours")
+    parser.add_argument("--no-snippets", action="store_true", help="skip the snippet check")
     parser.add_argument("--no-metadata", action="store_true", help="skip metadata_eval.py")
     args = parser.parse_args()
     if not (args.data / "ground-truth.json").is_file():
@@ -202,6 +265,14 @@ def main() -> int:
     if args.worst:
         first = args.methods[0]
         print(f"\nworst pages of {first}:\n{worst_pages(results[first], args.worst)}")
+    if not args.no_snippets and (args.metadata_data / "truth.jsonl").is_file():
+        snippet_jobs = load_snippet_jobs(args.metadata_data, tuple(args.methods), args.limit)
+        totals = {name: [0, 0, 0, 0] for name in args.methods}
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            for page in pool.map(score_snippets, snippet_jobs, chunksize=8):
+                for name, counts in page.items():
+                    totals[name] = [a + b for a, b in zip(totals[name], counts, strict=True)]
+        print("\n" + snippet_table(totals, len(snippet_jobs)))
     metadata_eval = REPO / "bench" / "metadata_eval.py"
     if metadata_eval.is_file() and not args.no_metadata:
         print()

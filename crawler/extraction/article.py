@@ -8,13 +8,13 @@ from datetime import datetime
 import lxml.html
 
 from crawler.extraction.body import Block, extract_main_text, html_blocks, join_blocks, select_all
-from crawler.extraction.boilerplate import strip_boilerplate
+from crawler.extraction.boilerplate import PageHints, strip_boilerplate
 from crawler.extraction.classify import is_article_page
 from crawler.extraction.decode import decode_document, parse_document
 from crawler.extraction.links import page_links
 from crawler.extraction.metadata import extract_metadata
 from crawler.extraction.options import ExtractionOptions
-from crawler.extraction.recover import header_blocks, recover_missing
+from crawler.extraction.recover import recover_missing
 from crawler.items import Article
 
 #: `` - Site``, `` | Site``: the site name some titles end with.
@@ -40,7 +40,11 @@ def extract_article(
     links = page_links(tree, url)
     main = extract_main_text(tree, url, options)
     meta = extract_metadata(tree, url, fetched_at, options, main.meta)
-    headlines = _headlines(tree, meta.title, main.meta.get("title"))
+    hints = PageHints(
+        headlines=_headlines(tree, meta.title, main.meta.get("title")),
+        byline_lines=meta.byline_lines,
+        summaries=_summaries(tree, meta.description),
+    )
     provenance = dict(meta.provenance)
     chosen = _override_blocks(tree, options.overrides.body)
     if chosen:
@@ -48,8 +52,7 @@ def extract_article(
         provenance["body"] = "site-override"
     else:
         blocks = recover_missing(tree, main.blocks)
-        blocks = blocks[header_blocks(tree, blocks, meta.byline_lines) :]
-    blocks = strip_boilerplate(blocks, headlines, meta.byline_lines)
+    blocks = strip_boilerplate(blocks, hints)
     body = join_blocks(blocks)
     return Article(
         url=url,
@@ -89,3 +92,12 @@ def _headlines(tree: lxml.html.HtmlElement, *titles: str | None) -> tuple[str, .
     found += [h1.text_content() for h1 in tree.iter("h1")]
     found += [title.text_content() for title in tree.iter("title")]
     return tuple({form for text in found for form in (text, _TITLE_SUFFIX.sub("", text))})
+
+
+def _summaries(tree: lxml.html.HtmlElement, description: str | None) -> tuple[str, ...]:
+    """The page's descriptions: a standfirst repeating one of them is not body text."""
+    found = tree.xpath(
+        "//meta[@name='description' or @property='og:description'"
+        " or @name='twitter:description']/@content"
+    )
+    return tuple(dict.fromkeys(text for text in [description, *found] if text))

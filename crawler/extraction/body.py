@@ -137,7 +137,8 @@ def text_with_breaks(element: lxml.html.HtmlElement) -> str:
 
 
 def clean_text(text: str) -> str:
-    """``text`` in NFC with invisible characters removed and whitespace runs made one space."""
+    """``text`` in NFC, invisible characters removed, each whitespace run (no-break spaces
+    too: mostly ``&nbsp;`` left by editors) made one plain space."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     return _SPACES.sub(" ", text).strip()
 

@@ -9,7 +9,8 @@ such words mid-sentence stays: every rule matches a whole short paragraph or its
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from crawler.extraction.body import Block
 
@@ -134,6 +135,7 @@ _CONTACT = re.compile(
 )
 #: Tail lines longer than this are left alone.
 _TAIL_MAX_WORDS = 60
+_URL_LINE = re.compile(r"\s*https?://\S+\s*")
 _WORD = re.compile(r"[\W_]+")
 _SENTENCE_ENDS = (".", "!", "?", ".)", ".\u201d", '."', "\u2026", "\u3002", "\uff01", "\uff1f")
 #: Share-button text glued to a pull quote: ``...the sentence.Click To Tweet``.
@@ -145,11 +147,22 @@ def comparable(text: str) -> str:
     return _WORD.sub(" ", text.casefold()).strip()
 
 
-def strip_boilerplate(
-    blocks: Sequence[Block], headlines: Iterable[str | None], byline_lines: Iterable[str]
-) -> tuple[Block, ...]:
+@dataclass(frozen=True, slots=True)
+class PageHints:
+    """What the page says about itself, to recognise lines that are not body text.
+
+    ``headlines``: every form of the headline; ``byline_lines``: visible byline/date lines;
+    ``summaries``: the page's description(s), which a standfirst above the body repeats.
+    """
+
+    headlines: tuple[str, ...] = ()
+    byline_lines: tuple[str, ...] = ()
+    summaries: tuple[str, ...] = ()
+
+
+def strip_boilerplate(blocks: Sequence[Block], hints: PageHints) -> tuple[Block, ...]:
     """``blocks`` without the headline, byline/date lines and boilerplate."""
-    kept = _strip_head([_without_share_suffix(b) for b in blocks], headlines, byline_lines)
+    kept = _strip_head([_without_share_suffix(b) for b in blocks], hints)
     kept = _strip_sections(kept)
     kept = [
         block
@@ -199,18 +212,19 @@ def _without_share_suffix(block: Block) -> Block:
     return block if text == block.text else Block(text, block.kind, block.link_share)
 
 
-def _strip_head(
-    blocks: list[Block], headlines: Iterable[str | None], byline_lines: Iterable[str]
-) -> list[Block]:
+def _strip_head(blocks: list[Block], hints: PageHints) -> list[Block]:
     """Drop headings and kicker links before the first paragraph, and headline/byline/date
-    lines near the top."""
-    titles = {comparable(h) for h in headlines if h and comparable(h)}
-    bylines = {comparable(line) for line in byline_lines if comparable(line)}
+    lines near the top. A standfirst written as sentences stays, even marked up as a
+    heading, unless it repeats the page's description (which keeps it)."""
+    titles = {key for h in hints.headlines if (key := comparable(h))}
+    bylines = {key for line in hints.byline_lines if (key := comparable(line))}
+    summaries = [key for text in hints.summaries if (key := comparable(text))]
     start = 0
     while start < len(blocks) and (
-        blocks[start].kind == "head"
+        _is_heading_above(blocks[start], summaries)
         or is_teaser_link(blocks[start])
         or _is_head_line(blocks[start].text, titles, bylines)
+        or _URL_LINE.fullmatch(blocks[start].text)
     ):
         start += 1
     head = [
@@ -219,6 +233,14 @@ def _strip_head(
         if not _is_head_line(block.text, titles, bylines)
     ]
     return head + blocks[start + _HEAD_WINDOW :]
+
+
+def _is_heading_above(block: Block, summaries: list[str]) -> bool:
+    """A heading before the body: a short title, or a standfirst the description repeats."""
+    if block.kind != "head":
+        return False
+    key = comparable(block.text)
+    return not _is_solid(block) or any(key in s or s in key for s in summaries)
 
 
 def _is_head_line(text: str, titles: set[str], bylines: set[str]) -> bool:

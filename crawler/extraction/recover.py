@@ -1,4 +1,4 @@
-"""A second look at the page tree: article parts the extractor left out, header text it kept."""
+"""A second look at the page tree: article parts the extractor left out."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ _ANCHOR_CHARS = 80
 _ANCHOR_WORDS = 10
 #: A sibling container must add at least this much text.
 _CHUNK_MIN_CHARS = 150
-#: At most this many leading blocks can be header text above the byline.
-_HEADER_MAX_BLOCKS = 2
 #: Embedded social posts whose text belongs to the article (quoted posts).
 _EMBEDS = (
     "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"
@@ -56,33 +54,6 @@ def recover_missing(tree: lxml.html.HtmlElement, blocks: tuple[Block, ...]) -> t
         if found and _key(found[0].text) not in body:
             additions.append((embed, found))
     return _merge(tree, blocks, sources, additions) if additions else blocks
-
-
-def header_blocks(
-    tree: lxml.html.HtmlElement, blocks: tuple[Block, ...], byline_lines: tuple[str, ...]
-) -> int:
-    """How many leading blocks come before the byline/date line on the page.
-
-    Text above the byline that the extractor kept (a standfirst, a kicker) belongs to the
-    article's header, not its body. Only the first few blocks are considered, and only when
-    the byline sits between them and the rest of the body.
-    """
-    keys = [_key(line) for line in byline_lines if _key(line)]
-    if not keys or not blocks:
-        return 0
-    page = _key(" ".join(tree.xpath("//body//text()[not(ancestor::script or ancestor::style)]")))
-    spans: list[tuple[int, int]] = []
-    for block in blocks[: _HEADER_MAX_BLOCKS + 1]:
-        key = _key(block.text)
-        start = page.find(key, spans[-1][1] if spans else 0)
-        if start < 0:
-            return 0
-        spans.append((start, start + len(key)))
-    for count in range(1, len(spans)):
-        gap = page[spans[count - 1][1] : spans[count][0]]
-        if any(key in gap for key in keys):
-            return count
-    return 0
 
 
 def _merge(

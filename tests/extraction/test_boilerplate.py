@@ -6,6 +6,7 @@ import pytest
 
 from crawler.extraction.body import Block, clean_text, join_blocks
 from crawler.extraction.boilerplate import (
+    PageHints,
     is_boilerplate_line,
     is_byline_line,
     is_date_line,
@@ -27,8 +28,11 @@ def p(text: str, kind: str = "p", link_share: float = 0.0) -> Block:
     return Block(text, kind, link_share)  # type: ignore[arg-type]
 
 
-def body(blocks: list[Block], byline_lines: tuple[str, ...] = ()) -> list[str]:
-    return [b.text for b in strip_boilerplate(blocks, (HEADLINE,), byline_lines)]
+def body(
+    blocks: list[Block], byline_lines: tuple[str, ...] = (), summaries: tuple[str, ...] = ()
+) -> list[str]:
+    hints = PageHints((HEADLINE,), byline_lines, summaries)
+    return [b.text for b in strip_boilerplate(blocks, hints)]
 
 
 @pytest.mark.parametrize(
@@ -38,6 +42,20 @@ def body(blocks: list[Block], byline_lines: tuple[str, ...] = ()) -> list[str]:
 def test_headline_repeated_at_the_top_goes_once_or_twice(repeat: str) -> None:
     blocks = [p(repeat, "head"), p(repeat), *map(p, PARAGRAPHS)]
     assert body(blocks) == PARAGRAPHS
+
+
+def test_short_headings_above_the_body_go_but_a_standfirst_stays() -> None:
+    kicker = p("Severe weather", "head")
+    standfirst = p("Crews from three states were called in after winds of up to 75 mph "
+                   "toppled trees and power lines overnight.", "head")  # fmt: skip
+    assert body([kicker, standfirst, *map(p, PARAGRAPHS)]) == [standfirst.text, *PARAGRAPHS]
+
+
+def test_a_standfirst_that_repeats_the_description_goes() -> None:
+    standfirst = p("Crews from three states were called in after winds of up to 75 mph "
+                   "toppled trees and power lines overnight.", "head")  # fmt: skip
+    blocks = [standfirst, *map(p, PARAGRAPHS)]
+    assert body(blocks, summaries=(standfirst.text,)) == PARAGRAPHS
 
 
 def test_headline_words_inside_a_paragraph_stay() -> None:
@@ -161,7 +179,8 @@ def test_byline_lines(line: str, expected: bool) -> None:
 
 
 def test_clean_text_normalizes_unicode_and_whitespace() -> None:
-    assert clean_text("  Cafe\u0301\u200b  au\u00a0lait\u2060 \t ") == "Caf\u00e9 au lait"
+    assert clean_text("  Cafe\u0301\u200b  au \u00a0lait\u2060 \t ") == "Caf\u00e9 au lait"
+    assert clean_text("\u00a0with\u00a0Turkey\u00a0and\tdrive\u00a0") == "with Turkey and drive"
 
 
 def test_body_paragraphs_are_separated_by_one_blank_line() -> None:
