@@ -68,12 +68,16 @@ ITEM_PIPELINES: dict[str, int] = {
 }
 # Dropped items are logged by URL, not with their whole body.
 LOG_FORMATTER = "pipelines.logformatter.ArticleLogFormatter"
-# --- storing (pipelines/store.py) ---------------------------------------------
+# --- validating, deduplicating, storing (pipelines/) ---------------------------
 CRAWLER_MIN_BODY_CHARS = 200
+CRAWLER_MIN_TITLE_CHARS = 3
+CRAWLER_DEDUPE_MEMORY = 100_000
 CRAWLER_DB_BATCH_SIZE = 100
 CRAWLER_DB_FLUSH_INTERVAL = 5.0
 CRAWLER_DB_RETRIES = 4
+CRAWLER_DB_RETRY_BACKOFF = 0.5
 CRAWLER_DB_BUSY_TIMEOUT = 30.0
+
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 
