@@ -35,6 +35,8 @@ _JUNK_WORDS = frozenset(
         "read", "lesen", "home", "startseite", "menu", "menü", "search", "suche", "login",
         "wordpressadmin", "wpadmin", "root", "test", "sitename", "website", "phd", "ph.d", "md",
         "m.d", "mba", "dr", "prof", "text", "texte", "foto", "fotos", "photo", "photos",
+        "about", "the", "über", "den", "autoren", "kontakt", "kontaktieren", "contact",
+        "kategorien", "kategorie", "categories", "category", "tags", "alle", "all", "artikel",
     }
 )  # fmt: skip
 _ROLE_NOUNS = (
@@ -86,11 +88,16 @@ _DATEISH = re.compile(
     r"|\bvor\s+\d+\s+\w+|\bil y a\s+\d)",
     re.I,
 )
+#: Labels after which a byline line goes on with something else (``| Kategorien: Event``).
+_LABEL_CUT = re.compile(
+    r"\b(?:kategorien?|categories|category|tags?|schlagworte|filed under|rubriken?|themen?)\s*:",
+    re.I,
+)
 _BY_INSIDE = re.compile(r"\s(?:[Bb]y|[Vv]on|[Pp]ar)\s+(?=[A-ZÀ-Ý])")
 #: Words that end a byline before the name's tail: ``Sara Zinnecker Stand 12.01.``.
 _TAIL_NOISE = re.compile(
     r"\s+(?:stand|vor|am|um|on|at|le|den|ein kommentar|kommentare?|comments?|shares?|follow"
-    r"|folgen|veröffentlicht|published|posted|gespeichert|symbolbild.*|illustrations?\b.*"
+    r"|folgen|veröffentlicht|published|posted|gespeichert|publié|symbolbild.*|illustrations?\b.*"
     r"|foto\b.*|photo\b.*|bild\b.*|mehr\b.*)$",
     re.I,
 )
@@ -100,12 +107,13 @@ _TRAILING = re.compile(r"^[\s,;:|•·—–(\[&-]+|[\s,;:|•·—–()\[\]-]+$
 
 
 def parse_byline(text: str) -> tuple[str | None, tuple[str, ...]]:
-    """A byline as printed (dates and e-mails removed) and the author names in it."""
-    printed = _strip_glue(html.unescape(text) if "&" in text else text)
-    authors = clean_authors(_SEPARATORS.split(_PREFIX.sub("", printed)))
-    if not authors:
-        return None, ()
-    return printed, authors
+    """A byline as printed (dates and e-mails removed) and the author names in it: from the
+    first part that names someone when the line has ``|``/``-``-separated parts."""
+    for printed in _glue_parts(html.unescape(text) if "&" in text else text):
+        authors = clean_authors(_SEPARATORS.split(_PREFIX.sub("", printed)))
+        if authors:
+            return printed, authors
+    return None, ()
 
 
 def clean_authors(names: Iterable[str]) -> tuple[str, ...]:
@@ -145,8 +153,11 @@ def _marker_cut(text: str) -> int | None:
     return match.start() if labelled or _DATEISH.search(before) else None
 
 
-def _strip_glue(text: str) -> str:
-    """Drops date, e-mail and handle segments glued to a byline (``By A | July 17, 2018``)."""
+def _glue_parts(text: str) -> list[str]:
+    """The parts of a byline line without dates, e-mails and handles, a ``By`` part first
+    (``By A | July 17, 2018``, ``About the Author - A``)."""
+    label = _LABEL_CUT.search(text)
+    text = text[: label.start()] if label else text
     parts = []
     for part in _GLUE_SPLIT.split(_HANDLE.sub("", _EMAIL.sub("", text))):
         cut = _marker_cut(part)
@@ -155,7 +166,7 @@ def _strip_glue(text: str) -> str:
         part = _TRAILING.sub("", " ".join((part[: date.start()] if date else part).split()))
         if part:
             parts.append(part)
-    return next((part for part in parts if _PREFIX.match(part)), parts[0] if parts else "")
+    return sorted(parts, key=lambda part: not _PREFIX.match(part))
 
 
 def _clean_name(raw: str) -> str | None:

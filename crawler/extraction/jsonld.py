@@ -26,7 +26,13 @@ ARTICLE_TYPES = frozenset(
         "AdvertiserContentArticle", "Posting", "Review", "CreativeWork",
     }
 )  # fmt: skip
-_PAGE_TYPES = frozenset({"WebPage", "ItemPage", "AboutPage", "ProfilePage", "MediaObject"})
+#: Types of pages that list or describe others (a listing, an author's page, search results).
+LISTING_TYPES = frozenset(
+    {"CollectionPage", "ItemList", "ProfilePage", "SearchResultsPage", "profile"}
+)
+_PAGE_TYPES = frozenset(
+    {"WebPage", "ItemPage", "AboutPage", "MediaObject", "VideoObject", "AudioObject"}
+)
 _SCRIPTS = etree.XPath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _WRAPPER = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
@@ -69,12 +75,14 @@ def read_jsonld(tree: lxml.html.HtmlElement, page_url: str) -> JsonLdFacts:
     by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
     top_types = tuple(dict.fromkeys(t for node in nodes for t in _types(node)))
     main = _main_entity(nodes, page_url)
-    if main is None:
+    published = _first_text(main, ("datePublished", "dateCreated", "uploadDate"))
+    if main is None or not _is_article(main):
+        # no article: only the page's (or its video's) dates, and what could be salvaged
         return JsonLdFacts(
             title=salvaged.get("headline"),
-            published_raw=salvaged.get("datePublished"),
-            modified_raw=salvaged.get("dateModified"),
-            site_name=_site_name(nodes, None, by_id),
+            published_raw=published or salvaged.get("datePublished"),
+            modified_raw=_first_text(main, ("dateModified",)) or salvaged.get("dateModified"),
+            site_name=_site_name(nodes, main, by_id),
             page_types=top_types,
         )
     return JsonLdFacts(
@@ -85,12 +93,22 @@ def read_jsonld(tree: lxml.html.HtmlElement, page_url: str) -> JsonLdFacts:
         language=_language(main.get("inLanguage")),
         url=_url(main.get("url"), by_id) or _url(main.get("mainEntityOfPage"), by_id),
         article_body=_text(main.get("articleBody")),
-        published_raw=_text(main.get("datePublished")) or _text(main.get("dateCreated")),
+        published_raw=published,
         modified_raw=_text(main.get("dateModified")),
         authors=tuple(_names(main.get("author") or main.get("creator"), by_id)),
         tags=tuple(_keywords(main.get("keywords")) + _keywords(main.get("articleSection"))),
         page_types=top_types,
     )
+
+
+def _first_text(node: dict[str, Any] | None, keys: tuple[str, ...]) -> str | None:
+    return next((text for key in keys if node and (text := _text(node.get(key)))), None)
+
+
+def is_listing(page_types: tuple[str, ...], og_type: str | None) -> bool:
+    """True when the page types itself a listing or profile and names no article."""
+    types = set(page_types) | ({og_type} if og_type else set())
+    return bool(types & LISTING_TYPES) and not any(t in ARTICLE_TYPES for t in types)
 
 
 def _loads(text: str) -> Any:
@@ -134,7 +152,10 @@ def _is_article(node: dict[str, Any]) -> bool:
 def _main_entity(nodes: list[dict[str, Any]], page_url: str) -> dict[str, Any] | None:
     articles = [node for node in nodes if _is_article(node)]
     if not articles:
-        articles = [n for n in nodes if _PAGE_TYPES & set(_types(n)) and "datePublished" in n]
+        articles = [
+            n for n in nodes
+            if _PAGE_TYPES & set(_types(n)) and ("datePublished" in n or "uploadDate" in n)
+        ]  # fmt: skip
     if len(articles) > 1:
         here = page_url.split("#")[0].rstrip("/")
         for node in articles:

@@ -14,16 +14,17 @@ from lxml import etree
 
 from crawler.extraction.authors import clean_authors, parse_byline
 from crawler.extraction.dates import AmbiguousDateError, DateContext, ParsedDate, read_date
-from crawler.extraction.jsonld import read_jsonld
+from crawler.extraction.jsonld import is_listing, read_jsonld
 from crawler.extraction.meta_tags import read_meta_tags
 from crawler.extraction.options import ExtractionOptions
 from crawler.extraction.published import DateChoice, choose_date
-from crawler.extraction.visible import read_visible
+from crawler.extraction.visible import VisibleFacts, read_visible
 from crawler.items import Layer
 
 __all__ = ["Metadata", "ParsedDate", "extract_metadata"]
 
 _TITLE_SEPARATOR = r"\s+[|–—·•:\-»«]\s+"
+_NAME_GLUE = re.compile(r"\s+[-|–—]\s+")
 _URL_IN_TEXT = re.compile(r"https?://|www\.", re.I)
 
 
@@ -70,6 +71,10 @@ def extract_metadata(
     ld = read_jsonld(tree, url)
     meta = read_meta_tags(tree, url)
     traf = trafilatura_meta or {}
+    listing = is_listing(ld.page_types, meta.og_type)
+    if listing:
+        # on a listing, trafilatura's and the visible author and date are a teaser's
+        traf = {k: v for k, v in traf.items() if k not in ("author", "date")}
     pick = _Picker()
     language = pick.first("language", ("json-ld", ld.language), ("meta", meta.language),
                           ("trafilatura", _text(traf.get("language"))))  # fmt: skip
@@ -83,6 +88,8 @@ def extract_metadata(
                        ("trafilatura", _text(traf.get("title"))))  # fmt: skip
     overrides = _read_overrides(tree, options, context)
     visible = read_visible(tree, overrides.title or title, context)
+    if listing:
+        visible = VisibleFacts(headline=visible.headline)
     if overrides.title:
         title = pick.force("title", overrides.title)
     authors = _choose_authors(
@@ -116,7 +123,7 @@ def extract_metadata(
     modified = pick.dated("modified_at", modified_choice, None)
     ambiguous = (published_choice.ambiguous or visible.ambiguous) and published is None
     return Metadata(
-        title=_without_site_name(title, site_name, url),
+        title=_without_site_name(title, site_name, url, visible.headline),
         canonical_url=pick.first(
             "canonical_url", ("meta", meta.canonical_url), ("json-ld", _absolute(ld.url, url))
         ),  # fmt: skip
@@ -157,14 +164,15 @@ def _choose_authors(
     pick: _Picker, layers: list[tuple[Layer, tuple[str, ...]]], publisher: set[str]
 ) -> tuple[str, ...]:
     """The best layer's names, passing over a layer that only repeats the publisher's name
-    when a later one names someone; a bare first name is completed from a later layer."""
+    when a later one names someone (and dropping the publisher beside a person); a bare
+    first name is completed from a later layer."""
     found = [(layer, names) for layer, names in layers if names]
     if not found:
         return ()
     people = [
-        (layer, names)
+        (layer, persons)
         for layer, names in found
-        if not all(_is_publisher(name, publisher) for name in names)
+        if (persons := tuple(name for name in names if not _is_publisher(name, publisher)))
     ]
     layer, names = (people or found)[0]
     pick.provenance["authors"] = layer
@@ -279,8 +287,9 @@ def _selected_text(tree: lxml.html.HtmlElement, selector: str | None) -> str | N
 
 
 def _split_names(values: Iterable[str]) -> tuple[str, ...]:
-    names = (name for value in values if value for name in parse_byline(value)[1])
-    return clean_authors(names)
+    """Names from structured author fields, where ``A - B`` or ``A | B`` are two names."""
+    parts = (part for value in values if value for part in _NAME_GLUE.split(value))
+    return clean_authors(name for part in parts for name in parse_byline(part)[1])
 
 
 def _date_languages(language: str | None) -> tuple[str, ...]:
@@ -311,8 +320,11 @@ def _absolute(url: str | None, page_url: str) -> str | None:
     return absolute if absolute.startswith(("http://", "https://")) else None
 
 
-def _without_site_name(title: str | None, site_name: str | None, url: str) -> str | None:
-    """The headline without a leading or trailing ``| Site Name`` (or the host's name)."""
+def _without_site_name(
+    title: str | None, site_name: str | None, url: str, headline: str | None
+) -> str | None:
+    """The title without a leading or trailing ``| Site Name`` (the site's or host's name),
+    or the part of ``A | B`` that the page's headline repeats."""
     if not title:
         return None
     names = [site_name] if site_name else []
@@ -326,4 +338,8 @@ def _without_site_name(title: str | None, site_name: str | None, url: str) -> st
             stripped = re.sub(pattern, "", title, flags=re.IGNORECASE)
             if stripped != title and stripped.strip():
                 return stripped.strip()
+    parts = re.split(_TITLE_SEPARATOR, title)
+    if headline and len(parts) > 1:
+        wanted = _key(headline)
+        return next((part.strip() for part in parts if _key(part) == wanted), title)
     return title

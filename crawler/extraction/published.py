@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from crawler.extraction.dates import AmbiguousDateError, DateContext, ParsedDate, read_date
 from crawler.items import Layer
@@ -130,7 +130,7 @@ def _on_day(parsed: ParsedDate, day: date) -> bool:
         return True
     if parsed.tz != "stated" or not _has_time(parsed.value):
         return False
-    instant = parsed.value.astimezone(timezone.utc).replace(tzinfo=None)
+    instant = parsed.value.astimezone(UTC).replace(tzinfo=None)
     earliest, latest = (instant - timedelta(hours=12)).date(), (instant + _MAX_OFFSET).date()
     return earliest <= day <= latest
 

@@ -27,6 +27,11 @@ LINES_BEFORE = 12
 LINES_AFTER = 25
 #: Longer lines are body text, not bylines or datelines.
 MAX_LINE_CHARS = 150
+#: An ``<article>`` with less text than this that does not hold the headline is a teaser.
+MAX_TEASER_CHARS = 1000
+#: Elements looked at for a headline that is not a heading element.
+MAX_SCANNED = 3000
+_TITLE_TAGS = frozenset({"div", "p", "span", "strong", "b", "td", "a", "h4", "h5", "h6", "font"})
 #: Hinted elements looked at anywhere on the page.
 MAX_HINTED = 60
 
@@ -60,33 +65,25 @@ _LABELS = etree.XPath(
     + "']"
 )
 _DATE_HINTED = etree.XPath(f"//body//time | {_hint_xpath(_DATE_WORDS).path}")
+#: Class/id words of page parts that are not the article (their dates and names are not its).
+_OFF_WORDS = (
+    "comment", "related", "recommend", "popular", "trending", "most-read", "newsletter",
+    "site-footer", "menu", "reply", "kommentar", "respond",
+)  # fmt: skip
+#: Layout words that mark the page's side columns, but an article's own side column inside
+#: its ``<article>`` (holding its date and author) when nested there.
+_LAYOUT_WORDS = ("sidebar", " widget ", "widget_", "widget-area")
 _OFF_ARTICLE = etree.XPath(
     "ancestor-or-self::*[not(self::body or self::html or self::article or self::main)][self::nav"
-    " or self::aside or (self::footer and not(ancestor::article)) or @id='footer' or "
-    + " or ".join(
-        f"contains({_LOWER}, '{word}')"
-        for word in (
-            "comment",
-            "sidebar",
-            "related",
-            "widget",
-            "recommend",
-            "teaser",
-            "popular",
-            "trending",
-            "most-read",
-            "newsletter",
-            "site-footer",
-            "menu",
-            "reply",
-            "kommentar",
-            "respond",
-        )  # fmt: skip
-    )
-    + "]"
+    " or ((self::aside or self::footer) and not(ancestor::article)) or @id='footer' or "
+    + " or ".join(f"contains({_LOWER}, '{word}')" for word in _OFF_WORDS)
+    + " or (not(ancestor::article) and ("
+    + " or ".join(f"contains({_LOWER}, '{word}')" for word in _LAYOUT_WORDS)
+    + "))]"
 )
 _HEADLINES = etree.XPath("//body//*[self::h1 or self::h2 or self::h3 or ((self::div or self::p"
                          " or self::span) and contains(" + _LOWER + ", 'headline'))]")  # fmt: skip
+_SKIPPED = frozenset({"script", "style", "noscript", "nav", "form", "select", "button"})
 _INLINE = frozenset(
     {
         "a",
@@ -134,6 +131,9 @@ class VisibleFacts:
     published_near: bool = False
 
 
+Teasers = frozenset[lxml.html.HtmlElement]
+
+
 @dataclass(slots=True)
 class _Line:
     element: lxml.html.HtmlElement
@@ -149,30 +149,31 @@ def read_visible(
     headline = _headline(tree, title)
     if headline is not None:
         state.headline = " ".join(headline.text_content().split()) or None
-    for lines in _lines_near_headline(headline):
+    teasers = _teasers(tree, headline)
+    for lines in _lines_near_headline(headline, teasers):
         for index, line in enumerate(lines):
             dated = _could_be_dateline(line) and state.look_at_date(
                 line.text, line.element, near=True
             )
             if _is_byline_line(line) or dated and has_byline_marker(line.text):
-                state.take_byline(line.text, near=True)
+                state.take_byline(line.text, line)
             if not state.authors:
                 for inner in _AUTHOR_INSIDE(line.element)[:3]:
-                    if state.take_byline(_element_text(inner), near=True, line=line.text):
+                    if state.take_byline(_element_text(inner), line):
                         break
             if dated and not state.authors:
                 _take_neighbour_name(state, lines, index)
     state.scanning_near = False
     if not state.authors:
-        for label in _on_article(_LABELS(tree)):
-            if state.take_byline(_labelled_line(label), near=False):
+        for label in _on_article(_LABELS(tree), teasers):
+            if state.take_byline(_labelled_line(label)):
                 break
     if not state.authors:
-        for element in _on_article(_AUTHOR_HINTED(tree)):
-            if state.take_byline(_element_text(element), near=False):
+        for element in _on_article(_AUTHOR_HINTED(tree), teasers):
+            if state.take_byline(_element_text(element)):
                 break
     if state.published is None:
-        for element in _on_article(_DATE_HINTED(tree)):
+        for element in _on_article(_DATE_HINTED(tree), teasers):
             for text in _pieces(_element_text(element)):
                 state.look_at_date(text, element, near=False)
             if state.published is not None:
@@ -198,7 +199,7 @@ def _take_neighbour_name(state: _Finder, lines: list[_Line], index: int) -> None
     """A plain name line right beside the date line is the byline (``Our Bureau`` style)."""
     for neighbour in (index - 1, index + 1):
         if 0 <= neighbour < len(lines) and _NAME_LIKE.match(lines[neighbour].text):
-            state.take_byline(lines[neighbour].text, near=True)
+            state.take_byline(lines[neighbour].text, lines[neighbour])
             return
 
 
@@ -217,38 +218,50 @@ class _Finder:
         self.published_near = False
         self.scanning_near = True
 
-    def take_byline(self, text: str, *, near: bool, line: str | None = None) -> bool:
-        """Takes the names in ``text``; ``line`` is the whole visible line it sits in."""
+    def take_byline(self, text: str, line: _Line | None = None) -> bool:
+        """Takes the names in ``text``; ``line`` is the line near the headline it sits in."""
         if self.authors or not text or len(text) > MAX_LINE_CHARS:
             return False
         byline, authors = parse_byline(text)
         if not authors:
             return False
         self.byline, self.authors = byline, authors
-        line = line or text
-        if near and line not in self.lines:
-            self.lines.append(line)
+        if line is not None:
+            self._record(line.text, line.element)
         return True
+
+    def _record(self, text: str, element: lxml.html.HtmlElement) -> None:
+        """Keeps a line for the body engine to strip, and the block it sits in (the body's
+        paragraph may be the whole ``<div>`` holding byline and date)."""
+        block = _split_at_breaks(_block(element))
+        for line in [text] + (block if len(block) == 1 else []):
+            if line and line not in self.lines:
+                self.lines.append(line)
 
     def look_at_date(self, text: str, element: lxml.html.HtmlElement, *, near: bool) -> bool:
         """Takes the dates of ``element``'s ``datetime`` stamps, else the date in ``text``;
         True if one of them was taken as the publication date."""
         if self.published is not None and self.modified is not None:
             return False
-        took: bool | None = None
+        results = []
         for stamp in _stamps(element):
             stamp_text = " ".join(stamp.text_content().split())
-            modified = _says_modified(stamp, stamp_text if stamp is not element else text)
-            result = self._take(stamp.get("datetime"), stamp_text or text, modified)
-            took = result if took is None else took or bool(result)
-        if took is None:
-            took = self._take(text, text, _says_modified(element, text))
-        if took is not None and near and text not in self.lines:
-            self.lines.append(text)
-        return bool(took)
+            modified = _says_modified(stamp, text if stamp is element else stamp_text)
+            results.append(self._take(stamp.get("datetime"), stamp_text or text, modified))
+        if not any(results):
+            cue = _MODIFIED_CUE.search(text)
+            if cue is not None and cue.start() > 0:  # "Published ... - Updated ..."
+                first, second = text[: cue.start()].strip(" -|–—,;·"), text[cue.start() :]
+                results = [self._take(first, first, False), self._take(second, second, True)]
+            else:
+                results = [self._take(text, text, _says_modified(element, text))]
+        if near and ("published" in results or "modified" in results):
+            self._record(text, element)
+        return "published" in results
 
-    def _take(self, candidate: str | None, raw: str, modified: bool) -> bool | None:
-        """None if ``candidate`` holds no date; else whether it became the publication date."""
+    def _take(self, candidate: str | None, raw: str, modified: bool) -> str | None:
+        """What became of the date in ``candidate``: ``published``, ``modified``, ``unused``
+        (a date, but both are already known), or None (no date)."""
         if not candidate or len(candidate) > MAX_CANDIDATE_CHARS:
             return None
         try:
@@ -261,14 +274,14 @@ class _Finder:
         parsed = ParsedDate(
             parsed.value, raw if len(raw) <= MAX_LINE_CHARS else candidate, parsed.tz
         )
-        if modified:
-            self.modified = self.modified or parsed
-            return False
-        if self.published is None:
+        if modified and self.modified is None:
+            self.modified = parsed
+            return "modified"
+        if not modified and self.published is None:
             self.published = parsed
             self.published_near = self.scanning_near
-            return True
-        return False
+            return "published"
+        return "unused"
 
     def facts(self) -> VisibleFacts:
         return VisibleFacts(self.byline, self.authors, self.published, self.modified,
@@ -277,16 +290,17 @@ class _Finder:
 
 
 def _lines_near_headline(
-    headline: lxml.html.HtmlElement | None,
+    headline: lxml.html.HtmlElement | None, teasers: Teasers
 ) -> tuple[list[_Line], list[_Line]]:
     """Lines after the headline (until the body has clearly begun) and before it, nearest
     first."""
     if headline is None:
         return [], []
-    after: list[_Line] = []
+    # lines inside the headline after its first: broken markup swallowing the byline
+    after = [line for child in headline for line in _element_lines(child, teasers)]
     long_lines = 0
     for element in _following(headline):
-        for line in _element_lines(element):
+        for line in _element_lines(element, teasers):
             long_lines += len(line.text) >= MAX_LINE_CHARS
             after.append(line)
         if len(after) >= LINES_AFTER or long_lines > 2:
@@ -294,7 +308,7 @@ def _lines_near_headline(
     before: list[_Line] = []
     parent = headline.getparent()
     for element in _preceding(headline, parent):
-        before[:0] = list(_element_lines(element))
+        before[:0] = list(_element_lines(element, teasers))
         if len(before) >= LINES_BEFORE:
             break
     return after[:LINES_AFTER], before[::-1][:LINES_BEFORE]
@@ -309,17 +323,30 @@ def _preceding(
 
 
 def _headline(tree: lxml.html.HtmlElement, title: str | None) -> lxml.html.HtmlElement | None:
-    """The heading that best matches the title, else the first ``<h1>``."""
-    candidates = _HEADLINES(tree)[:60]
+    """The heading that best matches the title, else any short element that does (a
+    ``<div class="h">`` headline), else the first ``<h1>``."""
     wanted = _comparable(title or "")
-    best, best_score = None, 0.3
-    for element in candidates:
+    candidates = _HEADLINES(tree)[:60]
+    best = _best_match(candidates, wanted)
+    if best is None and wanted and not any(e.tag == "h1" for e in candidates):
+        body = tree.find("body")
+        scanned = (e for e in (body.iter() if body is not None else ()) if len(e) <= 3)
+        best = _best_match(
+            [e for _, e in zip(range(MAX_SCANNED), scanned, strict=False) if e.tag in _TITLE_TAGS],
+            wanted,
+        )
+    return best if best is not None else next((e for e in candidates if e.tag == "h1"), None)
+
+
+def _best_match(elements: list[lxml.html.HtmlElement], wanted: str) -> lxml.html.HtmlElement | None:
+    best, best_score = None, 0.5
+    for element in elements:
         text = _comparable(element.text_content()) if len(element) < 20 else ""
         if wanted and text and (text in wanted or wanted in text):
             score = min(len(text), len(wanted)) / max(len(text), len(wanted))
             if score > best_score:
                 best, best_score = element, score
-    return best if best is not None else next((e for e in candidates if e.tag == "h1"), None)
+    return best
 
 
 def _following(element: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
@@ -330,29 +357,84 @@ def _following(element: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement
         current = current.getparent()
 
 
-def _element_lines(element: lxml.html.HtmlElement) -> Iterator[_Line]:
-    """The short text lines of ``element``: leaf blocks, split at ``<br>``."""
-    if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript"):
+def _element_lines(element: lxml.html.HtmlElement, teasers: Teasers) -> Iterator[_Line]:
+    """The text lines of ``element``: leaf blocks split at ``<br>``; inline children standing
+    alone (``<span>By X</span> <span>date</span>``) are lines of their own."""
+    if (
+        not isinstance(element.tag, str)
+        or element.tag in _SKIPPED
+        or element in teasers
+        or _is_off_article(element)
+    ):
         return
-    if all(child.tag in _INLINE or child.tag == "br" for child in element):
+    children = [child for child in element if isinstance(child.tag, str)]
+    if all(child.tag in _INLINE or child.tag == "br" for child in children):
+        if sum(child.tag != "br" for child in children) >= 2 and not _own_text(element):
+            for child in children:
+                yield from _element_lines(child, teasers)
+            return
         for text in _split_at_breaks(element):
-            if text:
-                yield _Line(element, text)
+            yield _Line(element, text)
         return
     if element.text and element.text.strip():
         yield _Line(element, " ".join(element.text.split()))
-    for child in element:
-        yield from _element_lines(child)
+    for child in children:
+        yield from _element_lines(child, teasers)
+
+
+def _block(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The nearest block (non-inline) element holding ``element``, or ``element``."""
+    block = element
+    while block.tag in _INLINE and block.getparent() is not None:
+        block = block.getparent()
+    return (
+        block if len(block) <= 12 and len(block.text_content()) <= 2 * MAX_LINE_CHARS else element
+    )
+
+
+def _own_text(element: lxml.html.HtmlElement) -> str:
+    """The element's text outside its children."""
+    return "".join([element.text or ""] + [child.tail or "" for child in element]).strip()
+
+
+def _teasers(tree: lxml.html.HtmlElement, headline: lxml.html.HtmlElement | None) -> Teasers:
+    """On a page with several ``<article>`` elements, the short ones not holding the headline:
+    teaser cards, whose bylines and dates are other articles'."""
+    articles = list(tree.iter("article"))
+    if len(articles) < 2:
+        return frozenset()
+    own = set(headline.iterancestors("article")) if headline is not None else set()
+    return frozenset(
+        article
+        for article in articles
+        if article not in own and len(article.text_content()) < MAX_TEASER_CHARS
+    )
+
+
+def _is_off_article(element: lxml.html.HtmlElement) -> bool:
+    hints = f" {_hints(element)} "
+    if any(word in hints for word in _OFF_WORDS):
+        return True
+    if element.tag in ("footer", "aside") or any(word in hints for word in _LAYOUT_WORDS):
+        return next(element.iterancestors("article"), None) is None
+    return False
 
 
 def _split_at_breaks(element: lxml.html.HtmlElement) -> list[str]:
+    """The element's text as lines, broken at every ``<br>``, nested ones too."""
+    return [" ".join(part.split()) for part in _text_with_breaks(element).split("\0")
+            if part.strip()]  # fmt: skip
+
+
+def _text_with_breaks(element: lxml.html.HtmlElement) -> str:
     parts = [element.text or ""]
     for child in element:
         if child.tag == "br":
-            parts.append(child.tail or "")
-        else:
-            parts[-1] += child.text_content() + (child.tail or "")
-    return [" ".join(part.split()) for part in parts if part.strip()]
+            parts.append("\0")
+        elif isinstance(child.tag, str):
+            parts.append(_text_with_breaks(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _stamps(element: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
@@ -394,9 +476,12 @@ def _hints(element: lxml.html.HtmlElement) -> str:
     return " ".join(element.get(name, "") for name in ("class", "id", "itemprop", "rel")).lower()
 
 
-def _on_article(elements: list[lxml.html.HtmlElement]) -> Iterator[lxml.html.HtmlElement]:
+def _on_article(
+    elements: list[lxml.html.HtmlElement], teasers: Teasers
+) -> Iterator[lxml.html.HtmlElement]:
     for element in elements[:MAX_HINTED]:
-        if not _OFF_ARTICLE(element):
+        in_teaser = teasers and any(a in teasers for a in element.iterancestors("article"))
+        if not in_teaser and not _OFF_ARTICLE(element):
             yield element
 
 
