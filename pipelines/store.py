@@ -60,6 +60,9 @@ class StorePipeline:
         attempts: int = 4,
         backoff: float = 0.5,
         busy_timeout: float = 30.0,
+        run_id: int | None = None,
+        source: str | None = None,
+        sources: tuple[str, ...] = (),
     ) -> None:
         assert crawler.stats is not None
         self.crawler = crawler
@@ -72,7 +75,9 @@ class StorePipeline:
         self.busy_timeout = busy_timeout
         self.database: Database | None = None
         self.writer: BatchWriter | None = None
-        self.run_id: int | None = None
+        self.run_id = run_id
+        self.source = source
+        self.sources = sources
         self.down = False
         self._pending: list[ArticleItem] = []
         self._lock = DeferredLock()
@@ -89,6 +94,9 @@ class StorePipeline:
             attempts=settings.getint("CRAWLER_DB_RETRIES", 4),
             backoff=settings.getfloat("CRAWLER_DB_RETRY_BACKOFF", 0.5),
             busy_timeout=settings.getfloat("CRAWLER_DB_BUSY_TIMEOUT", 30.0),
+            run_id=settings.getint("CRAWLER_RUN_ID", 0) or None,
+            source=settings.get("CRAWLER_SOURCE") or None,
+            sources=tuple(settings.getlist("CRAWLER_SOURCES")),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -98,7 +106,8 @@ class StorePipeline:
             self.database = await run_in_thread(
                 open_database, self.db_url, busy_timeout=self.busy_timeout
             )
-            self.run_id = await run_in_thread(self._start_run)
+            if self.run_id is None:
+                self.run_id = await run_in_thread(self._start_run)
         except (DatabaseUnavailable, SQLAlchemyError) as exc:
             logger.error("%s", exc)
             self.down = True
@@ -181,13 +190,9 @@ class StorePipeline:
 
     def _start_run(self) -> int:
         assert self.database is not None
-        settings = self.crawler.settings
-        if run_id := settings.getint("CRAWLER_RUN_ID", 0):
-            return run_id
         spider = self.crawler.spider
-        source = settings.get("CRAWLER_SOURCE") or getattr(spider, "source", None)
-        sources = settings.getlist("CRAWLER_SOURCES")
-        return self.database.start_run(spider.name if spider else "", source, sources)
+        source = self.source or getattr(spider, "source", None)
+        return self.database.start_run(spider.name if spider else "", source, self.sources)
 
     def _lose(self, items: list[ArticleItem], why: str) -> None:
         for item in items:
