@@ -206,7 +206,10 @@ def summarize(
         problem = f"the crawl ended early ({reason})"
     elif counts.lost:
         problem = f"{counts.lost} article(s) could not be stored"
-    elif not counts.pages and not stats.get("drop/already_stored"):
+    # (a worker whose seeds were already in a shared Redis frontier joined others' crawl)
+    elif not counts.pages and not (
+        stats.get("drop/already_stored") or stats.get("news/redis/seed_seen")
+    ):
         problem = "nothing could be fetched"
     return CrawlSummary(
         spider=spider,
