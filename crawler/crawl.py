@@ -14,6 +14,7 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 from scrapy.spiders import Spider
 
+from crawler.distributed.frontier import redis_problem
 from crawler.extraction.options import SiteOverrides
 from crawler.pool import ExtractionPool
 from crawler.progress import CrawlCounts, crawl_label
@@ -95,6 +96,9 @@ def run_crawls(configs: Sequence[CrawlConfig]) -> list[CrawlSummary]:
     base.setdict(_process_settings(configs[0]), priority="cmdline")
     for db_url in dict.fromkeys(c.db_url or base.get("CRAWLER_DB_URL") for c in configs):
         _check_database(db_url)
+    for redis_url in dict.fromkeys(c.redis_url or base.get("CRAWLER_REDIS_URL") for c in configs):
+        if redis_url and (problem := redis_problem(redis_url)):
+            raise CrawlError(problem)
     process = AsyncCrawlerProcess(base)
     crawlers = [
         Crawler(_SPIDERS[kind], _crawler_settings(base, config, kind)) for config, kind, _ in plans
