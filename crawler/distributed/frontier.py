@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from crawler.distributed.keys import FrontierKeys
 
@@ -55,19 +56,17 @@ local function reclaim_dead(t)
   end
   return n
 end
-local function held(kinds, except)
-  local n = 0
+local function drained()
+  if redis.call('ZCARD', KEYS[1]) > 0 then
+    return false
+  end
   for _, w in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    if w ~= except then
-      for _, kind in ipairs(kinds) do
-        n = n + redis.call('ZCARD', ARGV[1] .. kind .. ':' .. w)
-      end
+    local k = ARGV[1] .. 'taken:' .. w
+    if redis.call('EXISTS', k, ARGV[1] .. 'unsaved:' .. w) > 0 then
+      return false
     end
   end
-  return n
-end
-local function drained()
-  return redis.call('ZCARD', KEYS[1]) == 0 and held({'taken', 'unsaved'}, nil) == 0
+  return true
 end
 """
 # KEYS: requests, seen; ARGV: member, score, fingerprint ('' = do not filter).
@@ -122,15 +121,27 @@ redis.call('ZADD', KEYS[2], t, ARGV[3])
 return {reclaimed, fresh}
 """
 )
-# KEYS: requests, workers. Returns {reclaimed, 1 if this worker had been given up for
-# dead, requests queued, requests other workers are working on}.
+# KEYS: requests, workers; ARGV[4]: seconds without a beat after which a worker's unsaved
+# requests count as pending (it may be dead). Returns {reclaimed, 1 if this worker had been
+# given up for dead, requests queued, requests pending elsewhere}.
 _BEAT = (
     _HELPERS
     + """
 local t = now()
 local lost = redis.call('ZADD', KEYS[2], t, ARGV[3])
 local reclaimed = reclaim_dead(t)
-return {reclaimed, lost, redis.call('ZCARD', KEYS[1]), held({'taken'}, ARGV[3])}
+local pending = 0
+local workers = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+for i = 1, #workers, 2 do
+  local w = workers[i]
+  if w ~= ARGV[3] then
+    pending = pending + redis.call('ZCARD', ARGV[1] .. 'taken:' .. w)
+    if tonumber(workers[i + 1]) < t - tonumber(ARGV[4]) then
+      pending = pending + redis.call('ZCARD', ARGV[1] .. 'unsaved:' .. w)
+    end
+  end
+end
+return {reclaimed, lost, redis.call('ZCARD', KEYS[1]), pending}
 """
 )
 # KEYS: requests, workers, seen. Returns {released, 1 if drained (seen set deleted)}.
@@ -150,23 +161,29 @@ return {released, 0}
 @dataclass(frozen=True, slots=True)
 class Beat:
     """What a heartbeat found: requests reclaimed from dead workers, whether this worker
-    had itself been given up for dead, requests queued, and requests other workers are
-    working on (those only waiting for the database do not count: they yield nothing)."""
+    had itself been given up for dead, requests queued, and requests pending elsewhere:
+    those other workers are working on, and the unsaved ones of workers that missed
+    their beats (they may be dead; a live worker's unsaved requests yield nothing more
+    and become durable at its next flush, so they keep no one waiting)."""
 
     reclaimed: int
     was_lost: bool
     queued: int
-    busy_elsewhere: int
+    pending_elsewhere: int
 
 
 class RedisFrontier:
-    """One worker's view of one frontier (``keys``), as worker ``worker``."""
+    """One worker's view of one frontier (``keys``), as worker ``worker``: workers silent
+    for ``timeout`` seconds are dead, for ``stale`` seconds maybe dead."""
 
-    def __init__(self, server: Redis, keys: FrontierKeys, worker: str, timeout: float) -> None:
+    def __init__(
+        self, server: Redis, keys: FrontierKeys, worker: str, timeout: float, stale: float
+    ) -> None:
         self.server = server
         self.keys = keys
         self.worker = worker
         self.timeout = timeout
+        self.stale = stale
         self._push = server.register_script(_PUSH)
         self._take = server.register_script(_TAKE)
         self._settle = server.register_script(_SETTLE)
@@ -198,8 +215,9 @@ class RedisFrontier:
 
     def beat(self) -> Beat:
         """Refresh this worker's heartbeat and reclaim dead workers' requests."""
-        reclaimed, lost, queued, busy = self._beat(keys=self._keys(), args=self._args())
-        return Beat(int(reclaimed), bool(lost), int(queued), int(busy))
+        args = [*self._args(), self.stale]
+        reclaimed, lost, queued, pending = self._beat(keys=self._keys(), args=args)
+        return Beat(int(reclaimed), bool(lost), int(queued), int(pending))
 
     def leave(self) -> tuple[int, bool]:
         """Give back unsettled requests and unregister: (released, drained)."""
@@ -216,3 +234,18 @@ class RedisFrontier:
 
     def _args(self) -> list[Any]:
         return [f"{self.keys.base}:", self.timeout, self.worker]
+
+
+def redis_problem(url: str) -> str | None:
+    """Why the Redis at ``url`` cannot hold a frontier (one line), or None when it can."""
+    try:
+        server = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    except ValueError as exc:
+        return f"not a Redis URL (--redis / CRAWLER_REDIS_URL): {exc}"
+    try:
+        server.ping()
+    except RedisError as exc:
+        return f"Redis is unreachable (--redis / CRAWLER_REDIS_URL): {exc}"
+    finally:
+        server.close()
+    return None

@@ -153,7 +153,9 @@ class RedisFrontierScheduler(Scheduler):
         )
         self._engine_slot = _engine_slot(self.crawler)
         super().open(spider)
-        self.frontier = RedisFrontier(self.server, keys, self.worker, self.worker_timeout)
+        self.frontier = RedisFrontier(
+            self.server, keys, self.worker, self.worker_timeout, stale=3 * self.heartbeat
+        )
         reclaimed, fresh = self.frontier.join()
         self._count("reclaimed", reclaimed)
         self._count("fresh_crawl", int(fresh))
@@ -231,14 +233,15 @@ class RedisFrontierScheduler(Scheduler):
     def spider_idle(self) -> None:
         """Keep an idle worker while the frontier may still grow; let it close when not.
 
-        More work can come only from the queue or from requests other workers are still
-        working on. This worker is idle, so its own requests are done, at most waiting
-        for the store pipeline's next flush, which closing does; closing then gives back
-        any whose articles still are not in the database.
+        More work can come only from the queue, from requests other workers are still
+        working on, and from those a dead worker held (requeued after the worker timeout;
+        a worker that misses three beats is waited for). This worker is idle, so its own
+        requests are done, at most waiting for the store pipeline's next flush, which
+        closing does; closing then gives back any whose articles are still not stored.
         """
         self._settle()
         beat = self._beat()
-        if beat.queued or beat.busy_elsewhere:
+        if beat.queued or beat.pending_elsewhere:
             self._count("idle_wait")
             raise DontCloseSpider
 
@@ -251,7 +254,7 @@ class RedisFrontierScheduler(Scheduler):
         try:
             self._settle()
             beat = self._beat()
-            if beat.queued or not beat.busy_elsewhere:
+            if beat.queued or not beat.pending_elsewhere:
                 self._engine_slot.nextcall.schedule()
         except RedisError as exc:
             logger.error("Redis frontier heartbeat failed: %s", exc)

@@ -56,14 +56,15 @@ class Worker:
 def start_worker(
     folder: Path,
     name: str,
-    urls: Sequence[str],
+    command: Sequence[str],
     db_url: str,
     redis_url: str | None,
     namespace: str,
     settings: Sequence[str] = (),
 ) -> Worker:
-    """``crawler crawl URLS --db DB [--redis URL]`` with `WORKER_SETTINGS` and ``settings``."""
-    args = [sys.executable, "-m", "crawler", "crawl", *urls, "--db", db_url, "--quiet"]
+    """``crawler COMMAND --db DB [--redis URL]`` (``crawl URL``, ``run-due --sources F``)
+    with `WORKER_SETTINGS` and ``settings``."""
+    args = [sys.executable, "-m", "crawler", *command, "--db", db_url, "--quiet"]
     if redis_url:
         args += ["--redis", redis_url]
     for setting in (*WORKER_SETTINGS, f"CRAWLER_REDIS_NAMESPACE={namespace}", *settings):

@@ -37,7 +37,7 @@ def one_process(sites: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> 
     folder = tmp_path_factory.mktemp("one-process")
     db_url = f"sqlite:///{folder / 'news.db'}"
     home = sites.base_url("defense") + "/"
-    finish([start_worker(folder, "single", [home], db_url, None, "unused")])
+    finish([start_worker(folder, "single", ["crawl", home], db_url, None, "unused")])
     stored = stored_articles(db_url)
     assert len(stored) >= 15 and set(stored.values()) == {1}
     return stored
@@ -70,7 +70,7 @@ def test_three_workers_store_what_one_process_stores_and_fetch_no_article_twice(
     sites.clear_log()
     home = sites.base_url("defense") + "/"
     workers = [
-        start_worker(tmp_path, f"w{n}", [home], postgres_url, redis_server_url, namespace)
+        start_worker(tmp_path, f"w{n}", ["crawl", home], postgres_url, redis_server_url, namespace)
         for n in range(3)
     ]
     finish(workers)
@@ -84,6 +84,23 @@ def test_three_workers_store_what_one_process_stores_and_fetch_no_article_twice(
     assert sorted(stats) == sorted(w.pid for w in workers)
     assert sum(s.get("news/redis/taken", 0) > 0 for s in stats.values()) >= 2
     assert list(redis_client.scan_iter(match=f"{namespace}:*")) == []  # drained, cleaned up
+
+    # A new crawl of the same site by other processes: listings are read again (no
+    # conditional requests), but every article is known from the shared database.
+    sites.clear_log()
+    again = ["CRAWLER_CONDITIONAL=False"]
+    recrawl = [
+        start_worker(
+            tmp_path, f"again{n}", ["crawl", home], postgres_url, redis_server_url, namespace, again
+        )
+        for n in range(2)
+    ]
+    finish(recrawl)
+    assert any(r.path == "/" for r in sites.request_log())
+    assert article_fetches(sites, defense) == Counter()
+    assert stored_articles(postgres_url) == one_process
+    known = [run_stats(postgres_url)[w.pid] for w in recrawl]
+    assert sum(s.get("drop/already_stored", 0) for s in known) > 0
 
 
 @pytest.mark.slow
@@ -100,10 +117,10 @@ def test_a_worker_killed_mid_crawl_loses_nothing_another_worker_takes_its_reques
     sites.clear_log()
     home = sites.base_url("defense") + "/"
     doomed = start_worker(
-        tmp_path, "doomed", [home], postgres_url, redis_server_url, namespace, UNHURRIED
+        tmp_path, "doomed", ["crawl", home], postgres_url, redis_server_url, namespace, UNHURRIED
     )
     survivor = start_worker(
-        tmp_path, "survivor", [home], postgres_url, redis_server_url, namespace, UNHURRIED
+        tmp_path, "survivor", ["crawl", home], postgres_url, redis_server_url, namespace, UNHURRIED
     )
     wait_for(
         lambda: (
@@ -138,7 +155,7 @@ def test_a_lone_worker_killed_mid_crawl_resumes_on_restart_without_refetching_st
 ) -> None:
     sites.clear_log()
     home = sites.base_url("defense") + "/"
-    args = ([home], postgres_url, redis_server_url, namespace, SLOWER)
+    args = (["crawl", home], postgres_url, redis_server_url, namespace, SLOWER)
     first = start_worker(tmp_path, "first", *args)
     wait_for(
         lambda: (
@@ -163,3 +180,29 @@ def test_a_lone_worker_killed_mid_crawl_resumes_on_restart_without_refetching_st
     assert len(refetched) <= in_flight
     assert set(fetched) - set(fetched_before) <= set(one_process) - stored_before | refetched
     assert run_stats(postgres_url)[restarted.pid]["news/redis/reclaimed"] == in_flight
+
+
+@pytest.mark.slow
+def test_run_due_with_redis_crawls_a_source_once_through_a_frontier_named_after_it(
+    sites: SiteServer,
+    one_process: Counter[str],
+    postgres_url: str,
+    redis_server_url: str,
+    redis_client: Redis,
+    namespace: str,
+    tmp_path: Path,
+) -> None:
+    home = sites.base_url("defense") + "/"
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "defense"\nstart_urls = ["{home}"]\nschedule = "1h"\n')
+    command = ["run-due", "--sources", str(sources)]
+    runs = [
+        start_worker(tmp_path, f"due{n}", command, postgres_url, redis_server_url, namespace)
+        for n in range(2)
+    ]
+    finish(runs)
+    assert stored_articles(postgres_url) == one_process
+    crawled = [w for w in runs if w.log.exists() and "Redis frontier" in w.log.read_text()]
+    assert len(crawled) == 1  # the other run found the source's lease taken
+    assert f"Redis frontier {namespace}:defense:site:" in crawled[0].log.read_text()
+    assert list(redis_client.scan_iter(match=f"{namespace}:*")) == []
