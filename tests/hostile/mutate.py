@@ -134,13 +134,22 @@ def seed_pages() -> list[bytes]:
 
 def mutated_pages(count: int, seed: int = 20261127) -> Iterator[tuple[int, bytes]]:
     """``count`` (index, page) pairs, each a seed page after one to three mutations."""
+    for index, page, _ in described_pages(count, seed):
+        yield index, page
+
+
+def described_pages(count: int, seed: int = 20261127) -> Iterator[tuple[int, bytes, str]]:
+    """``mutated_pages`` with, for each page, the names of the mutations that made it."""
     rng = random.Random(seed)
     seeds = seed_pages()
     for index in range(count):
         data = rng.choice(seeds)
+        names = []
         if rng.random() < 0.1:
             other = rng.choice(seeds)
             data = data[: len(data) // 2] + other[len(other) // 2 :]
+            names.append("splice")
         for mutator in rng.sample(MUTATORS, rng.randrange(1, 4)):
             data = mutator(rng, data)
-        yield index, data
+            names.append(mutator.__name__)
+        yield index, data, "+".join(names)

@@ -1,0 +1,42 @@
+"""A healthy host crawled beside a hostile one keeps at least 90% of its solo throughput.
+
+Product settings (AutoThrottle on, 20 s download timeout, three retries); the hostile host
+hangs or drips on every request. Throughput is the healthy server's own count of requests
+per second, from its first to its last hit, solo and then mixed with the hostile URLs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+PRODUCT = {"AUTOTHROTTLE_ENABLED": "True", "DOWNLOAD_TIMEOUT": "20", "RETRY_TIMES": "3"}
+
+
+def _rate(server) -> float:
+    opened = sorted(hit.opened for hit in server.hits_for("/ok/"))
+    return (len(opened) - 1) / (opened[-1] - opened[0])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_healthy_host_keeps_its_throughput_beside_a_hostile_one(make_server, run_crawl):
+    healthy, hostile = make_server("127.0.0.5"), make_server("127.0.0.6")
+    good = [healthy.url(f"/ok/{i}") for i in range(150)]
+    bad = [hostile.url(f"/hang-before-response?n={i}") for i in range(40)]
+    bad += [hostile.url(f"/slowloris?n={i}") for i in range(20)]
+    mixed = [url for pair in zip(bad, good, strict=False) for url in pair] + good[len(bad) :]
+
+    run_crawl(good, settings=PRODUCT, follow=False, timeout=300)
+    solo = _rate(healthy)
+    healthy.hits.clear()
+    run = run_crawl(mixed, settings=PRODUCT, follow=False, timeout=400)
+    beside = _rate(healthy)
+
+    print(
+        f"healthy host: solo {solo:.1f} pages/s, beside the hostile host {beside:.1f} "
+        f"pages/s ({beside / solo:.0%}); crawler peak RSS {run.peak_rss >> 20} MB"
+    )
+    assert len(healthy.hits_for("/ok/")) == len(good)
+    assert beside >= 0.9 * solo
+    assert sum(v for k, v in run.stats.items() if k.startswith("drop/")) == len(bad)
+    assert max(hit.duration for hit in hostile.hits) <= 20 + 1
