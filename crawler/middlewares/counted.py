@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -42,7 +42,9 @@ class CountedRedirectMiddleware(RedirectMiddleware):
     """``RedirectMiddleware`` that refuses loops and counts ``drop/redirect_limit`` and
     ``drop/redirect_loop``."""
 
-    def process_response(self, request: Request, response: Response) -> Any:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Any:
         parent = super().process_response
         return _counted(
             self.crawler.stats, request, lambda: _refuse_loop(request, parent(request, response))
@@ -52,7 +54,9 @@ class CountedRedirectMiddleware(RedirectMiddleware):
 class CountedMetaRefreshMiddleware(MetaRefreshMiddleware):
     """``MetaRefreshMiddleware`` that refuses loops and counts its drops."""
 
-    def process_response(self, request: Request, response: Response) -> Any:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Any:
         parent = super().process_response
         return _counted(
             self.crawler.stats, request, lambda: _refuse_loop(request, parent(request, response))
@@ -62,7 +66,9 @@ class CountedMetaRefreshMiddleware(MetaRefreshMiddleware):
 class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):
     """``HttpCompressionMiddleware`` that counts ``drop/decompression_bomb``."""
 
-    def process_response(self, request: Request, response: Response) -> Any:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Any:
         parent = super().process_response
         assert self.stats is not None
         return _counted(self.stats, request, lambda: parent(request, response))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 
 if TYPE_CHECKING:
-    from scrapy import Request
+    from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
@@ -72,7 +72,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         middleware.backoff_base = crawler.settings.getfloat("CRAWLER_RETRY_BACKOFF_BASE", 1.0)
         return middleware
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         result = super().process_response(request, response)
         if result is response:
             return response

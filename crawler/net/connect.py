@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-from typing import Any
+from typing import Any, cast
 
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint, TCP6ClientEndpoint, wrapClientTLS
@@ -117,8 +117,11 @@ class GuardedEndpointFactory:
 
     def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:  # noqa: N802
         host = uri.host.decode("ascii")
-        endpoint = GuardedEndpoint(
-            self._reactor, host, uri.port, self._policy, self._timeout, self._bindAddress
+        endpoint = cast(
+            IStreamClientEndpoint,
+            GuardedEndpoint(
+                self._reactor, host, uri.port, self._policy, self._timeout, self._bindAddress
+            ),
         )
         if uri.scheme == b"https":
             creator = self._tls_policy.creatorForNetloc(uri.host, uri.port)
