@@ -44,9 +44,15 @@ _LANGUAGE_KEYS = ("content-language", "dc.language", "language", "og:locale", "i
 
 _METAS = etree.XPath("//meta[@content or @value or @datetime]")
 _MICRODATA = etree.XPath(
-    "//*[not(self::meta)][@itemprop='datePublished' or @itemprop='dateModified' or "
+    ".//*[not(self::meta)][@itemprop='datePublished' or @itemprop='dateModified' or "
     "@itemprop='dateCreated' or @itemprop='author' or @itemprop='creator']"
 )
+_WORK_SCOPE = (
+    "[contains(@itemtype, 'Article') or contains(@itemtype, 'Posting')"
+    " or contains(@itemtype, 'CreativeWork') or contains(@itemtype, 'Report')]"
+)
+_MAIN_SCOPE = etree.XPath(f"//*[@itemscope]{_WORK_SCOPE}")
+_OWN_SCOPE = etree.XPath("ancestor::*[@itemscope][1]")
 _CANONICAL = etree.XPath("//link[translate(@rel, 'CANONICAL', 'canonical')='canonical']/@href")
 _NAME_IN = etree.XPath(".//*[@itemprop='name']")
 
@@ -77,7 +83,7 @@ def read_meta_tags(tree: lxml.html.HtmlElement, page_url: str) -> MetaFacts:
         content = " ".join((content or "").split())
         if key and content:
             values.setdefault(key, []).append(content[:2000])
-    for element in _MICRODATA(tree)[:MAX_TAGS]:
+    for element in _microdata(tree):
         key = element.get("itemprop", "").lower()
         values.setdefault(key, []).append(_microdata_value(element, key))
 
@@ -104,6 +110,26 @@ def read_meta_tags(tree: lxml.html.HtmlElement, page_url: str) -> MetaFacts:
         authors=every(_AUTHOR_KEYS),
         tags=_tags(values),
     )
+
+
+def _microdata(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Microdata dates and authors of the page's own work (its first ``Article``-like
+    ``itemscope``), not of works nested in it (teasers, citations)."""
+    scopes = _MAIN_SCOPE(tree)
+    if not scopes:
+        return _MICRODATA(tree)[:MAX_TAGS]
+    main = scopes[0]
+    own = []
+    for element in _MICRODATA(main)[:MAX_TAGS]:
+        scope = _OWN_SCOPE(element)
+        itemtype = scope[0].get("itemtype", "") if scope else ""
+        if not scope or scope[0] is main or not _is_work(itemtype):
+            own.append(element)
+    return own
+
+
+def _is_work(itemtype: str) -> bool:
+    return any(word in itemtype for word in ("Article", "Posting", "CreativeWork", "Report"))
 
 
 def _key(element: lxml.html.HtmlElement) -> str:

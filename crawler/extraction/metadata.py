@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from crawler.extraction.authors import clean_authors, parse_byline
+from crawler.extraction.authors import clean_authors, is_organisation_byline, parse_byline
 from crawler.extraction.dates import AmbiguousDateError, DateContext, ParsedDate, read_date
 from crawler.extraction.jsonld import is_listing, read_jsonld
 from crawler.extraction.meta_tags import read_meta_tags
@@ -24,6 +24,10 @@ from crawler.items import Layer
 __all__ = ["Metadata", "ParsedDate", "extract_metadata"]
 
 _TITLE_SEPARATOR = r"\s+[|–—·•:\-»«]\s+"
+#: Layers whose full author list may complete a shorter one from a better layer.
+_FULL_LIST_LAYERS = ("visible-text",)
+#: A person's name as printed: two to four capitalised words.
+_PERSON = re.compile(r"^[A-ZÀ-Ý][\w'’.-]+(?: (?:[a-z]{1,3} )?[A-ZÀ-Ý][\w'’.-]+){1,3}$")
 _NAME_GLUE = re.compile(r"\s+[-|–—]\s+")
 _URL_IN_TEXT = re.compile(r"https?://|www\.", re.I)
 
@@ -169,15 +173,34 @@ def _choose_authors(
     found = [(layer, names) for layer, names in layers if names]
     if not found:
         return ()
-    people = [
-        (layer, persons)
-        for layer, names in found
-        if (persons := tuple(name for name in names if not _is_publisher(name, publisher)))
-    ]
-    layer, names = (people or found)[0]
+    people = [(layer, _without_publisher(names, publisher)) for layer, names in found]
+    layer, names = next(((lay, kept) for lay, kept in people if kept), found[0])
     pick.provenance["authors"] = layer
     fuller = [name for _, later in found for name in later]
-    return tuple(_completed(name, fuller) for name in names)
+    names = tuple(_completed(name, fuller) for name in names)
+    return next(
+        (more for lay, more in people if lay in _FULL_LIST_LAYERS and _extends(more, names)), names
+    )
+
+
+def _without_publisher(names: tuple[str, ...], publisher: set[str]) -> tuple[str, ...]:
+    """``names`` without the publication's own name when a person is named beside it
+    (``unocero - Alberto Ávila``); an agency beside it keeps it (``AFP/The Local``)."""
+    kept = tuple(name for name in names if not _is_publisher(name, publisher))
+    if not kept or not any(" " in name and not is_organisation_byline(name) for name in kept):
+        return () if not kept else names
+    return kept
+
+
+def _extends(more: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    """Whether ``more`` lists all of ``names`` and others (a co-author left out of JSON-LD)."""
+    keys = {name.casefold() for name in names}
+    extra = [name for name in more if name.casefold() not in keys]
+    return (
+        bool(extra)
+        and keys <= {name.casefold() for name in more}
+        and all(_PERSON.match(name) for name in extra)
+    )
 
 
 def _completed(name: str, candidates: list[str]) -> str:
