@@ -46,7 +46,6 @@ def test_an_ambiguous_numeric_date_follows_the_source_locale_dmy():
     )
 
 
-@pytest.mark.xfail(strict=True, reason=H2_TRAFILATURA_DATES.format(what="2024-02-01 (DMY)"))
 def test_an_ambiguous_numeric_date_follows_the_source_locale_mdy():
     options = ExtractionOptions(date_order="MDY")
     article = _article('<span class="date">Published 01/02/2024</span>', options=options)
