@@ -67,7 +67,7 @@ class CrawlConfig:
 
 @dataclass(frozen=True, slots=True)
 class CrawlSummary:
-    """How one spider's crawl went; ``exit_status`` 0 when it completed, ``problem`` says why not."""
+    """How one spider's crawl went: 0 ``exit_status`` when it completed, else ``problem``."""
 
     spider: str
     source: str | None
@@ -153,7 +153,9 @@ def _spiders_of(config: CrawlConfig) -> list[tuple[str, dict[str, Any]]]:
         "sitemap": ("sitemaps", config.sitemaps),
         "urls": ("urls", config.urls),
     }
-    return [(kind, {**common, arg: list(values)}) for kind, (arg, values) in groups.items() if values]
+    return [
+        (kind, {**common, arg: list(values)}) for kind, (arg, values) in groups.items() if values
+    ]
 
 
 def _process_settings(config: CrawlConfig) -> dict[str, Any]:
@@ -168,7 +170,10 @@ def _process_settings(config: CrawlConfig) -> dict[str, Any]:
 
 def _crawler_settings(base: Settings, config: CrawlConfig, kind: str) -> Settings:
     settings = base.copy()
-    values: dict[str, Any] = {"CRAWLER_MAX_PAGES": config.max_pages, "CRAWLER_REFRESH": config.refresh}
+    values: dict[str, Any] = {
+        "CRAWLER_MAX_PAGES": config.max_pages,
+        "CRAWLER_REFRESH": config.refresh,
+    }
     if config.db_url:
         values["CRAWLER_DB_URL"] = config.db_url
     if config.source:

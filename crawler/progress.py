@@ -116,11 +116,16 @@ def crawl_label(spider: str, source: str | None) -> str:
 class SummaryRow(Protocol):
     """What the summary table needs of one crawl (`crawler.crawl.CrawlSummary` has it)."""
 
-    label: str
-    counts: CrawlCounts
-    duration: float
-    finish_reason: str
-    problem: str | None
+    @property
+    def label(self) -> str: ...
+    @property
+    def counts(self) -> CrawlCounts: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def finish_reason(self) -> str: ...
+    @property
+    def problem(self) -> str | None: ...
 
 
 _COLUMNS = ("pages", "stored", "updated", "duplicate", "unchanged", "dropped", "errors", "lost")

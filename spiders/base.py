@@ -1,4 +1,4 @@
-"""The shared base of the news spiders: pages go to the extraction pool, articles come out as items."""
+"""The news spiders' shared base: pages go to the extraction pool, articles come out as items."""
 
 from __future__ import annotations
 
@@ -60,7 +60,9 @@ class NewsSpider(scrapy.Spider):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.source = source or None
-        self.options = ExtractionOptions(timezone=timezone or None, overrides=as_overrides(overrides))
+        self.options = ExtractionOptions(
+            timezone=timezone or None, overrides=as_overrides(overrides)
+        )
         self.since = as_since(since, timezone)
         self.allowed_domains = list(str_list(allowed_domains))
         self.allow_patterns = as_patterns(allow_patterns)
@@ -130,7 +132,7 @@ class NewsSpider(scrapy.Spider):
         (sitemaps list sections and tags too: ``news/listed/not_article_url``)."""
         for listed in urls:
             url = without_tracking(listed)
-            if page_kind(url) in (PageKind.LISTING, PageKind.ASSET):
+            if page_kind(url) in (PageKind.LISTING, PageKind.SKIP):
                 self._inc("news/listed/not_article_url")
                 continue
             if self.denied(url) or not self.allowed_as_article(url):

@@ -23,7 +23,7 @@ class SiteSpider(NewsSpider):
     when the extractor calls it an article, and its links followed too. Depth is bounded
     by ``DEPTH_LIMIT``, pages by ``CRAWLER_MAX_PAGES``.
 
-    Stats: ``news/site/listing``, ``news/site/not_article``, ``drop/offsite``, ``drop/asset``.
+    Stats: ``news/site/listing``, ``news/site/not_article``, ``drop/offsite``, ``drop/not_a_page``.
     """
 
     name = "site"
@@ -89,8 +89,8 @@ class SiteSpider(NewsSpider):
 
     def _request(self, url: str, dont_filter: bool = False) -> Request | None:
         kind = page_kind(url)
-        if kind is PageKind.ASSET:
-            self._inc("drop/asset")
+        if kind is PageKind.SKIP:
+            self._inc("drop/not_a_page")
             return None
         if self.denied(url):
             return None

@@ -1,4 +1,4 @@
-"""What a link probably is, from its URL alone: an asset, a listing, an article, or unknown."""
+"""What a link probably is, from its URL alone: not a page, a listing, an article, or unknown."""
 
 from __future__ import annotations
 
@@ -11,25 +11,32 @@ from urllib.parse import urlsplit
 class PageKind(Enum):
     """The spider's guess before fetching; the extractor's ``is_article`` has the last word."""
 
-    ASSET = "asset"  # not a web page (image, script, archive, feed...): never followed
+    SKIP = "skip"  # not a page to read: a file, a feed, an AMP or print copy, an admin page
     LISTING = "listing"  # homepage, section, archive, tag, author, pagination: links only
     ARTICLE = "article"  # dated path or long slug: extracted
     UNKNOWN = "unknown"  # extracted; stored only if the extractor says it is an article
 
 
-_ASSET_SUFFIXES = frozenset(
-    ".jpg .jpeg .png .gif .webp .svg .ico .bmp .tif .tiff .avif .css .js .mjs .json .xml .rss "
-    ".atom .rdf .pdf .doc .docx .xls .xlsx .ppt .pptx .odt .zip .gz .tgz .bz2 .xz .7z .rar .tar "
-    ".mp3 .mp4 .m4a .m4v .mov .avi .wmv .webm .ogg .ogv .wav .flac .woff .woff2 .ttf .otf .eot "
-    ".exe .dmg .apk .iso .bin .csv .txt .ics .vcf".split()
-)
+_FILE_SUFFIXES = frozenset(
+    {
+        ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".ico", ".bmp", ".tif", ".tiff",
+        ".avif", ".css", ".js", ".mjs", ".json", ".xml", ".rss", ".atom", ".rdf", ".pdf", ".doc",
+        ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".zip", ".gz", ".tgz", ".bz2", ".xz",
+        ".7z", ".rar", ".tar", ".mp3", ".mp4", ".m4a", ".m4v", ".mov", ".avi", ".wmv", ".webm",
+        ".ogg", ".ogv", ".wav", ".flac", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".exe",
+        ".dmg", ".apk", ".iso", ".bin", ".csv", ".txt", ".ics", ".vcf",
+    }
+)  # fmt: skip
 _LISTING_SEGMENT = re.compile(
     r"^(?:tags?|topics?|category|categories|section|sections|authors?|writers?|people|"
     r"profiles?|contributors?|videos?|watch|live-tv|gallery|galleries|photos?|podcasts?|"
     r"contact(?:-us)?|about(?:-us)?|imprint|impressum|privacy(?:-policy)?|terms(?:-of-use)?|"
-    r"cookies?|advertise|careers|jobs|search|archives?|page|feeds?|rss|login|logout|"
-    r"register|signin|signup|account|subscribe|subscriptions?|newsletters?|amp|print|page-?\d+|"
-    r"share|comments?|wp-admin|wp-login\.php|wp-json|cdn-cgi)$",
+    r"cookies?|advertise|careers|jobs|search|archives?|page|page-?\d+|login|logout|"
+    r"register|signin|signup|account|subscribe|subscriptions?|newsletters?|comments?)$",
+    re.IGNORECASE,
+)
+_SKIP_SEGMENT = re.compile(
+    r"^(?:feeds?|rss|atom|amp|print|share|wp-admin|wp-login\.php|wp-json|xmlrpc\.php|cdn-cgi)$",
     re.IGNORECASE,
 )
 _PAGINATION_QUERY = re.compile(r"(?:^|&)(?:page|p|pg|paged|start|offset)=\d+", re.IGNORECASE)
@@ -47,8 +54,8 @@ def page_kind(url: str) -> PageKind:
     path = parts.path or "/"
     segments = [s for s in path.split("/") if s]
     suffix = posixpath.splitext(segments[-1])[1].lower() if segments else ""
-    if suffix in _ASSET_SUFFIXES:
-        return PageKind.ASSET
+    if suffix in _FILE_SUFFIXES or any(_SKIP_SEGMENT.match(s) for s in segments):
+        return PageKind.SKIP
     if not segments or _PAGINATION_QUERY.search(parts.query):
         return PageKind.LISTING
     if any(_LISTING_SEGMENT.match(s) for s in segments):

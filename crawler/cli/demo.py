@@ -6,6 +6,7 @@ import argparse
 import json
 import shlex
 from pathlib import Path
+from typing import Any
 
 from crawler.cli.crawl import report
 from crawler.cli.errors import CliError
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _site_config(base: str, folder: Path, name: str, db_url: str, quiet: bool) -> CrawlConfig:
     """A crawl of one sample site: its homepage, plus the feeds and sitemaps it declares."""
-    entry = {"home": "/", "feeds": [], "sitemaps": []}
+    entry: dict[str, Any] = {"home": "/", "feeds": [], "sitemaps": []}
     expected = folder / "expected.json"
     if expected.is_file():
         entry.update(json.loads(expected.read_text("utf-8")).get("start_paths", {}))

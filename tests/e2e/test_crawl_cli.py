@@ -64,7 +64,9 @@ def test_quiet_prints_nothing_when_all_went_well(harbour: SiteServer, tmp_path: 
 
 def test_nothing_fetched_exits_one_and_says_why(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{closed_port()}/"
-    done = run_cli("crawl", url, "--db", f"sqlite:///{tmp_path / 'n.db'}", *FAST, "-s", "RETRY_TIMES=0")
+    done = run_cli(
+        "crawl", url, "--db", f"sqlite:///{tmp_path / 'n.db'}", *FAST, "-s", "RETRY_TIMES=0"
+    )
     assert done.returncode == 1
     assert "site: nothing could be fetched" in done.stdout
 
@@ -112,7 +114,11 @@ def test_summary_exit_status_rules() -> None:
     assert empty.exit_status == 1 and empty.problem == "nothing could be fetched"
     known = summarize({**base, "drop/already_stored": 3}, "urls", None, 0)
     assert known.exit_status == 0  # everything asked for was already stored
-    down = summarize({**base, "finish_reason": "db_unavailable", "news/pages/fetched": 2}, "s", None, 0)
+    down = summarize(
+        {**base, "finish_reason": "db_unavailable", "news/pages/fetched": 2}, "s", None, 0
+    )
     assert down.exit_status == 1 and "db_unavailable" in (down.problem or "")
-    stopped = summarize({**base, "finish_reason": "shutdown", "news/pages/fetched": 2}, "s", None, 0)
+    stopped = summarize(
+        {**base, "finish_reason": "shutdown", "news/pages/fetched": 2}, "s", None, 0
+    )
     assert stopped.exit_status == 0  # Ctrl-C once: a clean stop

@@ -20,7 +20,9 @@ def test_rss_and_atom_feeds(run_spider: Callable[..., SpiderRun], base: str) -> 
     assert run.stats["news/listed/rss"] == 1 and run.stats["news/listed/feed"] == 1
     # The page is the truth: the feed's dc:creator is not what is stored, the page's byline is.
     assert {tuple(i["authors"]) for i in run.items} <= {
-        ("Maria Lindqvist",), ("Jonas Berg",), ("Elin Sandberg",)
+        ("Maria Lindqvist",),
+        ("Jonas Berg",),
+        ("Elin Sandberg",),
     }
 
 

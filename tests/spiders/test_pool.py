@@ -31,7 +31,9 @@ def task(body: bytes, path: str = ARTICLE, **kwargs: object) -> PageTask:
 
 
 def huge_page(elements: int) -> bytes:
-    return ("<html><body>" + "<div><p>word and word</p></div>" * elements + "</body></html>").encode()
+    return (
+        "<html><body>" + "<div><p>word and word</p></div>" * elements + "</body></html>"
+    ).encode()
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ def test_site_crawl_yields_exactly_the_articles(
     stats = run.stats
     assert stats["news/site/listing"] >= 8  # home, news x2, tag, authors x3, about, contact...
     assert "/video/harbour-at-dawn-timelapse.html" in fetched  # read for links, not stored
-    assert stats["drop/offsite"] >= 1 and stats["drop/asset"] >= 1
+    assert stats["drop/offsite"] >= 1 and stats["drop/not_a_page"] >= 1
 
 
 def test_page_budget_and_requests_that_fit_a_disk_queue(

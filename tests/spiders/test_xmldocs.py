@@ -20,7 +20,9 @@ NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 </urlset>"""
 
 
-def entries(body: bytes, base: str = "https://paper.example/sitemap.xml") -> tuple[str, list[Entry]]:
+def entries(
+    body: bytes, base: str = "https://paper.example/sitemap.xml"
+) -> tuple[str, list[Entry]]:
     kind, found = read_entries(body, base)
     return kind, list(found)
 
@@ -29,7 +31,9 @@ def test_news_sitemap_prefers_the_publication_date_and_resolves_relative_locs() 
     kind, found = entries(NEWS_SITEMAP)
     assert kind == "urlset"
     assert found == [
-        Entry("https://paper.example/a", datetime(2024, 5, 3, 10, tzinfo=timezone(timedelta(hours=2)))),
+        Entry(
+            "https://paper.example/a", datetime(2024, 5, 3, 10, tzinfo=timezone(timedelta(hours=2)))
+        ),
         Entry("https://paper.example/b", datetime(2024, 5, 1, 10, tzinfo=UTC)),
         Entry("https://paper.example/c", None),
     ]
