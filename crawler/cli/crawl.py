@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.cli.db import add_db_argument
 from crawler.cli.errors import CliError
+from crawler.cli.run_due import run_named_source
+from crawler.cli.sources import add_sources_argument
 from crawler.crawl import CrawlConfig, CrawlError, CrawlSummary, exit_status, run_crawls
 from crawler.progress import summary_table
 from spiders.args import as_since, lines_of
@@ -47,8 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress; summary only on failure")
     parser.add_argument("--log-file", metavar="FILE", help="write Scrapy's full log here")
     parser.add_argument("--redis", metavar="URL", help="share the frontier through Redis")
-    parser.add_argument("--source", metavar="NAME", help="name stored with the crawl's articles")
-    parser.add_argument("--sources", metavar="FILE", help="sources file (for --source)")
+    parser.add_argument(
+        "--source", metavar="NAME",
+        help="crawl this source of the sources file now (with URLs: only name the crawl)",
+    )  # fmt: skip
+    add_sources_argument(parser)
     parser.add_argument(
         "-s", "--set", action="append", default=[], metavar="NAME=VALUE",
         help="a Scrapy setting for this crawl, e.g. -s AUTOTHROTTLE_ENABLED=False",
@@ -58,6 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the crawl; print the summary table; return the exit status."""
+    if args.source and not (args.start_urls or args.feed or args.sitemap or args.urls_file):
+        return run_named_source(args)
     config = config_from_args(args)
     try:
         summaries = run_crawls([config])
