@@ -14,6 +14,8 @@ Each worker is driven by one thread of the calling process, which sends the raw 
 (bytes, Content-Type, URL, fetch time, options), waits at most the timeout, and resolves
 a `concurrent.futures.Future`; ``await pool.run(task)`` wraps it for asyncio callbacks.
 Tasks queue without bound: Scrapy's scraper-slot size limit is what holds downloading back.
+As with any multiprocessing pool, a script that runs crawls must guard its entry point with
+``if __name__ == "__main__":`` (the forkserver imports the main module once).
 """
 
 from __future__ import annotations

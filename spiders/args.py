@@ -31,20 +31,6 @@ def lines_of(path: str | Path | None) -> tuple[str, ...]:
     return str_list(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
 
 
-def as_bool(value: str | bool | None) -> bool:
-    """``True`` for True, ``1``, ``true``, ``yes``, ``on`` (any case)."""
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return bool(value)
-
-
-def as_int(value: str | int | None, default: int = 0) -> int:
-    """An int from an int or a decimal string; ``default`` for None or ''."""
-    if value is None or value == "":
-        return default
-    return int(value)
-
-
 def as_since(value: str | date | datetime | None, timezone: str | None = None) -> datetime | None:
     """An aware cut-off: a date means its midnight, naive times are in ``timezone`` (else UTC)."""
     if value is None or value == "":

@@ -41,7 +41,9 @@ class NewsSpider(scrapy.Spider):
 
     Settings: ``CRAWLER_MAX_PAGES`` (pages per run, 0 = no limit) and the pool's.
     Stats: ``news/pages/fetched``, ``news/items``, ``news/extract/failed[/<reason>]``,
-    ``news/fetch/failed[/<reason>]``, ``drop/max_pages``, ``drop/denied``.
+    ``news/fetch/failed[/<reason>]``, ``news/listed/<root>`` (sitemaps and feeds read),
+    ``news/listed/older_than_since``, ``news/listed/not_article_url``, ``drop/max_pages``,
+    ``drop/denied``, ``drop/<reason>`` for unreadable sitemaps and feeds.
     """
 
     pool: ExtractionPool
