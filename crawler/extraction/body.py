@@ -86,15 +86,30 @@ def extract_main_text(
 
 
 def tree_blocks(body: lxml.etree._Element) -> Iterator[Block]:
-    """The blocks of a trafilatura output tree: one per line of each paragraph/item/row."""
+    """The blocks of a trafilatura output tree: one per line of each paragraph/item/row.
+
+    Lines break at ``<lb>`` (and between rows, items, cells); a newline the page's source
+    had inside a paragraph is only layout and becomes a space.
+    """
     for element in _block_elements(body):
         share = share_of_links(element, "ref")
         lxml.etree.strip_tags(element, "ref")
+        _unwrap_source_lines(element)
         kind = _KINDS.get(element.tag, "other")
         for line in xmltotxt(element, False).splitlines():
             text = clean_text(line)
             if _WORD_CHAR.search(text):
                 yield Block(text, kind, share)
+
+
+def _unwrap_source_lines(element: lxml.etree._Element) -> None:
+    """Newlines in text become spaces, except inside ``code`` (the tree is trafilatura's copy)."""
+    for node in element.iter():
+        in_code = node.tag == "code" or any(a.tag == "code" for a in node.iterancestors())
+        if node.text and "\n" in node.text and not in_code:
+            node.text = node.text.replace("\n", " ")
+        if node is not element and node.tail and "\n" in node.tail:
+            node.tail = node.tail.replace("\n", " ")
 
 
 def select_all(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
