@@ -215,9 +215,12 @@ def summarize(
         problem = f"the crawl ended early ({reason})"
     elif counts.lost:
         problem = f"{counts.lost} article(s) could not be stored"
-    # (a worker whose seeds were already in a shared Redis frontier joined others' crawl)
+    # Nothing new is not nothing fetched: stored pages skipped, 304s, or seeds another
+    # worker already put in a shared Redis frontier.
     elif not counts.pages and not (
-        stats.get("drop/already_stored") or stats.get("news/redis/seed_seen")
+        stats.get("drop/already_stored")
+        or stats.get("news/conditional/not_modified")
+        or stats.get("news/redis/seed_seen")
     ):
         problem = "nothing could be fetched"
     return CrawlSummary(

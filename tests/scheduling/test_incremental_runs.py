@@ -122,12 +122,6 @@ def test_recrawls_fetch_and_store_only_new_articles_and_unchanged_pages_answer_3
     assert runs_of(sqlite_url)[-1].status == "completed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="crawler/crawl.py calls a crawl whose only pages answered 304 'nothing could be "
-    "fetched' (exit 1): its _summarize must also accept news/conditional/not_modified",
-)
 def test_an_unchanged_feed_costs_one_304_and_the_run_succeeds(
     news_sites: SiteServer, tmp_path: Path, sqlite_url: str
 ) -> None:
