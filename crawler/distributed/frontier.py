@@ -10,12 +10,14 @@ of workers can lose a request or seed a crawl twice:
   articles to reach the database from ``taken`` to ``unsaved``.
 * `join` / `beat`: register or refresh this worker; any worker silent for longer than the
   timeout is dead and its taken and unsaved requests go back to the queue (``reclaimed``).
-  `join` also clears the seen set when the frontier's previous crawl finished (nothing
-  queued, taken or unsaved), so that a new crawl starts afresh.
+  `join` also clears the seen set when the frontier's previous crawl finished (no worker
+  registered, nothing queued), so that a new crawl starts afresh.
 * `leave`: give this worker's taken and unsaved requests back to the queue and unregister;
-  whoever leaves a drained frontier deletes its seen set.
+  the last worker out of a finished crawl deletes its seen set.
 
-Times are Redis's own (``TIME``), so the workers' clocks do not matter.
+A seen set is deleted only when no worker is registered, so a running worker may remember
+fingerprints it found in it (`crawler.distributed.scheduler`). Times are Redis's own
+(``TIME``), so the workers' clocks do not matter.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ local function reclaim_dead(t)
   end
   return n
 end
-local function drained()
-  if redis.call('ZCARD', KEYS[1]) > 0 then
+local function finished()
+  if redis.call('ZCARD', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then
     return false
   end
   for _, w in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
@@ -113,7 +115,7 @@ _JOIN = (
 local t = now()
 local reclaimed = reclaim_dead(t)
 local fresh = 0
-if drained() then
+if finished() then
   redis.call('DEL', KEYS[3])
   fresh = 1
 end
@@ -144,12 +146,13 @@ end
 return {reclaimed, lost, redis.call('ZCARD', KEYS[1]), pending}
 """
 )
-# KEYS: requests, workers, seen. Returns {released, 1 if drained (seen set deleted)}.
+# KEYS: requests, workers, seen. Returns {released, 1 if this was the last worker of a
+# finished crawl (seen set deleted)}.
 _LEAVE = (
     _HELPERS
     + """
 local released = give_back(ARGV[3])
-if drained() then
+if finished() then
   redis.call('DEL', KEYS[3])
   return {released, 1}
 end
@@ -220,7 +223,7 @@ class RedisFrontier:
         return Beat(int(reclaimed), bool(lost), int(queued), int(pending))
 
     def leave(self) -> tuple[int, bool]:
-        """Give back unsettled requests and unregister: (released, drained)."""
+        """Give back unsettled requests and unregister: (released, crawl finished)."""
         released, drained = self._leave(keys=self._keys(seen=True), args=self._args())
         return int(released), bool(drained)
 

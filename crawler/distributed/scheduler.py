@@ -22,7 +22,7 @@ Settings: ``REDIS_URL`` (set from ``CRAWLER_REDIS_URL`` by the add-on),
 (the frontier's source part; else the spider's ``source``, else derived from its seeds),
 ``CRAWLER_DB_URL`` (where stored articles are confirmed).
 
-Stats: ``news/redis/<taken|settled|seed_seen|reclaimed|released|idle_wait|fresh_crawl>``,
+Stats: ``news/redis/<taken|settled|seen|seed_seen|reclaimed|released|idle_wait|fresh_crawl>``,
 ``news/redis/declared_dead`` (this worker stalled past the timeout and its requests were
 given to others), ``news/redis/untracked_article``, ``drop/undecodable``.
 """
@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Fingerprints a worker remembers as seen, saving the round trip for links it meets again
+#: (menus, related articles); past this many it forgets them all and starts over.
+KNOWN_FINGERPRINTS = 200_000
 #: scrapy-redis's priority queue (a sorted set): push, length and (de)serialization are its;
 #: popping is `RedisFrontier.take`.
 QUEUE_CLASS = f"{PriorityQueue.__module__}.{PriorityQueue.__qualname__}"
@@ -113,6 +116,7 @@ class RedisFrontierScheduler(Scheduler):
         self.worker_timeout = worker_timeout
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.taken = TakenRequests()
+        self._known: set[str] = set()  # fingerprints known to be in the seen set
         self.frontier: RedisFrontier | None = None
         self.database: Database | None = None
         self._engine_slot: Any = None
@@ -176,7 +180,7 @@ class RedisFrontierScheduler(Scheduler):
             return
         try:
             self._settle()
-            released, drained = self.frontier.leave()
+            released, finished = self.frontier.leave()
         finally:
             if self.database is not None:
                 self.database.close()
@@ -186,20 +190,27 @@ class RedisFrontierScheduler(Scheduler):
             self.frontier.keys.base,
             self.worker,
             released,
-            ", frontier drained" if drained else "",
+            ", crawl finished" if finished else "",
         )
 
     def enqueue_request(self, request: Request) -> bool:
+        """Queue ``request`` unless the crawl has seen it (one round trip; none for a
+        fingerprint this worker already knows is in the seen set)."""
         assert self.frontier is not None
         seed = bool(request.meta.get("is_start_request"))
-        filtered = seed or not request.dont_filter
-        fingerprint = self.df.request_fingerprint(request) if filtered else None
+        fingerprint = None
+        if seed or not request.dont_filter:
+            fingerprint = self.df.request_fingerprint(request)
+            if fingerprint in self._known:
+                return self._filtered(request, seed)
         member = self.queue._encode_request(request)
-        if not self.frontier.push(member, -request.priority, fingerprint):
-            self.df.log(request, self.spider)
-            if seed:
-                self._count("seed_seen")
-            return False
+        queued = self.frontier.push(member, -request.priority, fingerprint)
+        if fingerprint is not None:
+            if len(self._known) >= KNOWN_FINGERPRINTS:
+                self._known.clear()
+            self._known.add(fingerprint)
+        if not queued:
+            return self._filtered(request, seed)
         self._count("scheduler/enqueued/redis", bare=True)
         return True
 
@@ -219,6 +230,11 @@ class RedisFrontierScheduler(Scheduler):
         self._count("taken")
         self._count("scheduler/dequeued/redis", bare=True)
         return request
+
+    def _filtered(self, request: Request, seed: bool) -> bool:
+        self.df.log(request, self.spider)
+        self._count("seed_seen" if seed else "seen")
+        return False
 
     # --- signals ---------------------------------------------------------------------
 
@@ -286,7 +302,8 @@ class RedisFrontierScheduler(Scheduler):
                 self.frontier.keys.base,
                 beat.reclaimed,
             )
-        if beat.was_lost:
+        if beat.was_lost:  # meanwhile a new crawl may have started with an empty seen set
+            self._known.clear()
             self._count("declared_dead")
             logger.warning(
                 "worker %s was given up for dead; its requests were requeued", self.worker

@@ -108,21 +108,34 @@ def test_pending_elsewhere_counts_work_in_progress_and_the_unsaved_of_silent_wor
     assert b.beat().pending_elsewhere == 1
 
 
-def test_join_starts_afresh_only_when_the_previous_crawl_is_drained(
+def test_a_crawl_starts_afresh_only_once_the_previous_one_is_over(
     redis_client: Redis, namespace: str
 ) -> None:
     seen = f"{namespace}:src:site:seen"
     a = frontier(redis_client, namespace, "a")
     a.push(b"home", 0, "home")
     assert a.join() == (0, False)  # something is queued: a joins that crawl
-    assert redis_client.sismember(seen, "home")
     a.take()
     b = frontier(redis_client, namespace, "b")
     assert b.join() == (0, False)  # a is working on a request
-    assert redis_client.sismember(seen, "home")
     a.settle(forget=[b"home"])
     c = frontier(redis_client, namespace, "c")
-    assert c.join() == (0, True)  # nothing queued, taken or unsaved: a new crawl
+    assert c.join() == (0, False)  # drained, but a and b are still registered
+    assert (a.leave(), b.leave(), c.leave()) == ((0, False), (0, False), (0, True))
+    assert not redis_client.exists(seen)  # the last one out deleted it
+
+    d = frontier(redis_client, namespace, "d")
+    d.push(b"home", 0, "home")
+    d.join()
+    d.take()
+    d.settle(forget=[b"home"])  # ... and d is killed before it leaves
+    e = frontier(redis_client, namespace, "e")
+    assert e.join() == (0, False)  # d might still be alive
+    assert redis_client.sismember(seen, "home")
+    e.leave()
+    assert redis_client.sismember(seen, "home")  # d is still registered
+    time.sleep(TIMEOUT + 0.2)
+    assert frontier(redis_client, namespace, "f").join() == (0, True)  # d is dead
     assert not redis_client.exists(seen)
 
 
