@@ -37,6 +37,12 @@ _KINDS: dict[str, BlockKind] = {
     "quote": "quote",
     "table": "table",
 }
+#: Structured-data copies the page hides from readers (``display:none`` microdata blocks
+#: repeating the headline, dates and image URLs).
+_HIDDEN = (
+    "//*[(@itemscope or @itemprop) and (contains(translate(@style, ' ', ''), 'display:none')"
+    " or contains(translate(@style, ' ', ''), 'visibility:hidden'))]"
+)
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _WORD_CHAR = re.compile(r"\w")
@@ -77,6 +83,7 @@ def extract_main_text(
         include_tables=True,
         include_links=True,
         favor_precision=options.favor_precision,
+        prune_xpath=_HIDDEN,
     )
     if not isinstance(document, Document):
         return MainText(blocks=(), meta={})
