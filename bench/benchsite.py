@@ -1,9 +1,11 @@
 """The throughput bench's local news site: an asyncio HTTP/1.1 server in its own process.
 
 Serves, on 127.0.0.1, ``--pages`` article pages from `bench.pages` plus, for any size ``N``
-up to that: ``/sitemaps/N/index.xml`` (a sitemap index of sitemaps of 1,000 URLs listing
-articles ``0..N-1``), ``/section/N/`` (links to listing pages) and ``/section/N/page/K/``
-(100 article links each), and a ``robots.txt`` that allows everything. Keep-alive, no
+up to that: ``/sitemaps/nN/index.xml`` (a sitemap index of sitemaps of 1,000 URLs listing
+articles ``0..N-1``), ``/section/nN/`` (links to listing pages) and ``/section/nN/page/K/``
+(100 article links each), and a ``robots.txt`` that allows everything. Use `sitemap_path`
+and `section_path`: their ``n`` keeps a size such as 5000 from reading as a calendar year,
+which the crawler's trap filter drops (the forms without it are still served). Keep-alive, no
 compression, no logging: the server should cost the crawl as little CPU as possible.
 
     python bench/benchsite.py --pages 20000 [--port 0] [--data DIR | --generated]
@@ -37,11 +39,21 @@ from pages import (
 )
 
 _ARTICLE = re.compile(r"^/news/\d{4}/\d{2}/\d{2}/story-(\d+)\.html$")
-_SITEMAP_INDEX = re.compile(r"^/sitemaps/(\d+)/index\.xml$")
-_SITEMAP = re.compile(r"^/sitemaps/(\d+)/(\d+)\.xml$")
-_SECTION = re.compile(r"^/section/(\d+)/$")
-_LISTING = re.compile(r"^/section/(\d+)/page/(\d+)/$")
+_SITEMAP_INDEX = re.compile(r"^/sitemaps/n?(\d+)/index\.xml$")
+_SITEMAP = re.compile(r"^/sitemaps/n?(\d+)/(\d+)\.xml$")
+_SECTION = re.compile(r"^/section/n?(\d+)/$")
+_LISTING = re.compile(r"^/section/n?(\d+)/page/(\d+)/$")
 _XML = "application/xml; charset=utf-8"
+
+
+def sitemap_path(size: int) -> str:
+    """The sitemap index listing articles ``0..size-1``."""
+    return f"/sitemaps/n{size}/index.xml"
+
+
+def section_path(size: int) -> str:
+    """The section front linking the listing pages of articles ``0..size-1``."""
+    return f"/section/n{size}/"
 
 
 class Site:
@@ -62,14 +74,16 @@ class Site:
             return 200, "text/plain", b"User-agent: *\nDisallow:\n"
         elif (match := _SITEMAP_INDEX.match(path)) and self._size(match.group(1)):
             count = -(-int(match.group(1)) // PER_SITEMAP)
-            locs = (f"{self.base_url}/sitemaps/{match.group(1)}/{k}.xml" for k in range(count))
+            index = sitemap_path(int(match.group(1)))
+            locs = (f"{self.base_url}{index.replace('index', str(k))}" for k in range(count))
             return 200, _XML, _xml("sitemapindex", "sitemap", locs)
         elif (match := _SITEMAP.match(path)) and (size := self._size(match.group(1))):
             first = int(match.group(2)) * PER_SITEMAP
             urls = (self.article_url(i) for i in range(first, min(size, first + PER_SITEMAP)))
             return 200, _XML, _xml("urlset", "url", urls)
         elif (match := _SECTION.match(path)) and (size := self._size(match.group(1))):
-            hrefs = (f"/section/{size}/page/{k}/" for k in range(-(-size // PER_LISTING)))
+            pages = range(-(-size // PER_LISTING))
+            hrefs = (f"{section_path(size)}page/{k}/" for k in pages)
             return 200, CONTENT_TYPE, _listing("Latest news", hrefs)
         elif (match := _LISTING.match(path)) and (size := self._size(match.group(1))):
             first = int(match.group(2)) * PER_LISTING

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from benchsite import BenchSite, load_test
+from benchsite import BenchSite, load_test, sitemap_path
 from cpu import CpuPerPage
 from inprocess import measure_extract_article, measure_trafilatura
 from machine import LoadMeter, machine_info
@@ -77,7 +77,7 @@ def crawl(
 ) -> dict[str, Any]:
     """``crawler crawl --sitemap`` of ``size`` articles into ``db_url``, measured."""
     log_file = logs / f"crawl-{backend}-{size}.log"
-    command = [str(CRAWLER), "crawl", "--sitemap", f"{site.base_url}/sitemaps/{size}/index.xml"]
+    command = [str(CRAWLER), "crawl", "--sitemap", f"{site.base_url}{sitemap_path(size)}"]
     command += ["--db", db_url, "--quiet", "--log-file", str(log_file)]
     settings = dict(BENCH_SETTINGS)
     if args.workers:
