@@ -228,8 +228,16 @@ def run_measured(
         stderr=subprocess.PIPE,
         text=True,
     )
-    with TreeSampler(process.pid, interval, extra_pids) as sampler:
-        stdout, stderr = process.communicate(timeout=timeout)
+    try:
+        with TreeSampler(process.pid, interval, extra_pids) as sampler:
+            stdout, stderr = process.communicate(timeout=timeout)
+    except BaseException:  # interrupted or timed out: leave no measured process behind
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process(process.pid).children(recursive=True):
+                child.kill()
+        process.kill()
+        process.wait()
+        raise
     wall = time.perf_counter() - start
     reap_orphans(keep)
     cpu = children_cpu() - before
