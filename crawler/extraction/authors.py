@@ -98,10 +98,16 @@ _BY_INSIDE = re.compile(r"\s(?:[Bb]y|[Vv]on|[Pp]ar)\s+(?=[A-ZÀ-Ý])")
 _TAIL_NOISE = re.compile(
     r"\s+(?:stand|vor|am|um|on|at|le|den|ein kommentar|kommentare?|comments?|shares?|follow"
     r"|folgen|veröffentlicht|published|posted|gespeichert|publié|symbolbild.*|illustrations?\b.*"
-    r"|foto\b.*|photo\b.*|bild\b.*|mehr\b.*)$",
+    r"|foto\b.*|photo\b.*|bild\b.*|mehr\b.*|in\s+(?-i:[A-ZÄÖÜ])\S*)$",
     re.I,
 )
 #: ``X says`` / ``X sagt`` head comments, not articles.
+#: A one-word account name with digits (``r23``, ``delta201``), not a date or a count.
+_USERNAME = re.compile(r"^[^\W\d_][\w.-]*\d[\w.-]*$")
+#: Credits and places that share a byline's markup: ``Fuchsy designed``, ``in Uncategorized``.
+_NOT_A_NAME = re.compile(
+    r"\b(?:designed|powered|theme|uncategorized|allgemein)\b|^(?:in|im)\b\s*:?", re.I
+)
 _COMMENT_HEAD = re.compile(r"\s(?:says|said|sagt|schreibt|meint|écrit|dice)\s*:?$", re.I)
 _TRAILING = re.compile(r"^[\s,;:|•·—–(\[&-]+|[\s,;:|•·—–()\[\]-]+$")
 
@@ -183,8 +189,9 @@ def _clean_name(raw: str) -> str | None:
         all(word.casefold().strip(".:") in _JUNK_WORDS for word in words)
         or len(name) > _MAX_NAME_CHARS
         or len(words) > _MAX_NAME_WORDS
-        or any(ch.isdigit() for ch in name)
+        or (any(ch.isdigit() for ch in name) and not _USERNAME.match(name))
         or sum(ch.isalpha() for ch in name) < 2
+        or _NOT_A_NAME.search(name)
     ):
         return None
     if name.isupper() and len(name) > 4 and name.casefold() not in ORGANISATION_BYLINES:

@@ -16,6 +16,8 @@ from crawler.items import TzInfo
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
 
+#: Languages whose month names and relative phrases the fast path reads itself.
+_FAST_LANGUAGES = frozenset({"en", "de", "fr"})
 #: Languages `parse_date` tries when none are given.
 DEFAULT_LANGUAGES = ("en", "de", "fr")
 #: Longer candidate strings are not dates but sentences (and would make dateparser slow).
@@ -171,7 +173,7 @@ def read_date(text: str, context: DateContext) -> ParsedDate | None:
     ascii_digits = _squash(raw)
     try:
         parsed = _read_iso(ascii_digits, context) or _read_fast(ascii_digits, context)
-        if parsed is None and (len(raw) <= 30 or _YEARISH.search(ascii_digits)):
+        if parsed is None and _worth_dateparser(ascii_digits, context.languages):
             parsed = _read_with_dateparser(ascii_digits, context)
     except AmbiguousDateError:
         raise
@@ -180,6 +182,18 @@ def read_date(text: str, context: DateContext) -> ParsedDate | None:
     if parsed is not None and parsed.raw != raw:
         parsed = ParsedDate(parsed.value, raw, parsed.tz)
     return _checked(parsed, context.fetched_at)
+
+
+def _worth_dateparser(text: str, languages: tuple[str, ...]) -> bool:
+    """Whether dateparser (about a millisecond a call) could find a day the fast path missed:
+    a number and a word, no English/German/French month name (the fast path reads those),
+    and a year unless the page's language has relative phrases the fast path does not know."""
+    lowered = text.lower()
+    if not any(ch.isdigit() for ch in lowered) or not re.search(r"[^\W\d_]{2,}", lowered):
+        return False
+    if any(word in MONTH_NUMBERS for word in re.findall(r"[^\W\d_]+", lowered)):
+        return False
+    return bool(_YEARISH.search(lowered)) or any(lang not in _FAST_LANGUAGES for lang in languages)
 
 
 def _squash(text: str) -> str:

@@ -23,7 +23,7 @@ from crawler.items import Layer
 
 __all__ = ["Metadata", "ParsedDate", "extract_metadata"]
 
-_TITLE_SEPARATOR = r"\s+[|–—·•:\-»«]\s+"
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•:\-»«]\s+")
 #: Layers whose full author list may complete a shorter one from a better layer.
 _FULL_LIST_LAYERS = ("visible-text",)
 #: A person's name as printed: two to four capitalised words.
@@ -101,8 +101,9 @@ def extract_metadata(
         [
             ("json-ld", _split_names(ld.authors)),
             ("meta", _split_names(a for a in meta.authors if not _URL_IN_TEXT.search(a))),
+            ("visible-text", visible.authors if visible.byline_near else ()),
             ("trafilatura", _split_names(str(traf.get("author") or "").split(";"))),
-            ("visible-text", visible.authors),
+            ("visible-text", () if visible.byline_near else visible.authors),
         ],
         _publisher_keys(site_name, url),
     )
@@ -350,19 +351,20 @@ def _without_site_name(
     or the part of ``A | B`` that the page's headline repeats."""
     if not title:
         return None
-    names = [site_name] if site_name else []
-    host = urlsplit(url).hostname or ""
-    names.append(host.removeprefix("www.").split(".")[0])
-    for name in names:
-        if not name:
-            continue
-        escaped = re.escape(name)
-        for pattern in (rf"{_TITLE_SEPARATOR}{escaped}\S*$", rf"^{escaped}\S*{_TITLE_SEPARATOR}"):
-            stripped = re.sub(pattern, "", title, flags=re.IGNORECASE)
-            if stripped != title and stripped.strip():
-                return stripped.strip()
-    parts = re.split(_TITLE_SEPARATOR, title)
-    if headline and len(parts) > 1:
-        wanted = _key(headline)
-        return next((part.strip() for part in parts if _key(part) == wanted), title)
-    return title
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title
+    host = (urlsplit(url).hostname or "").removeprefix("www.").split(".")[0]
+    names = [_key(name) for name in (site_name, host) if name and _key(name)]
+    for edge, rest in ((parts[-1], parts[:-1]), (parts[0], parts[1:])):
+        key = _key(edge)
+        if any(key.startswith(name) and len(key) <= len(name) + 6 for name in names):
+            return _rejoin(title, rest)
+    wanted = _key(headline or "")
+    return next((part.strip() for part in parts if wanted and _key(part) == wanted), title)
+
+
+def _rejoin(title: str, parts: list[str]) -> str:
+    """``title`` cut to ``parts`` (kept with their original separators)."""
+    first, last = parts[0], parts[-1]
+    return title[title.index(first) : title.rindex(last) + len(last)].strip()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import lxml.html
-from lxml import etree
 
 from crawler.extraction.authors import (
     has_byline_marker,
@@ -21,68 +21,28 @@ from crawler.extraction.dates import (
     ParsedDate,
     read_date,
 )
+from crawler.extraction.page_regions import (
+    AUTHOR_WORDS,
+    DATE_WORDS,
+    Teasers,
+    datelines,
+    find_headline,
+    hinted,
+    hinted_inside,
+    hints,
+    is_off_article,
+    labels,
+    on_article,
+    teasers,
+)
 
 #: Lines looked at before and after the headline.
 LINES_BEFORE = 12
 LINES_AFTER = 25
+#: Lines read from one element before the headline (a long menu is not read to its end).
+MAX_LINES_PER_ELEMENT = 200
 #: Longer lines are body text, not bylines or datelines.
 MAX_LINE_CHARS = 150
-#: An ``<article>`` with less text than this that does not hold the headline is a teaser.
-MAX_TEASER_CHARS = 1000
-#: Elements looked at for a headline that is not a heading element.
-MAX_SCANNED = 3000
-_TITLE_TAGS = frozenset({"div", "p", "span", "strong", "b", "td", "a", "h4", "h5", "h6", "font"})
-#: Hinted elements looked at anywhere on the page.
-MAX_HINTED = 60
-
-_LOWER = "translate(concat(' ', @class, ' ', @id, ' ', @itemprop, ' ', @rel), " \
-    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"  # fmt: skip
-_AUTHOR_WORDS = ("author", "byline", "autor", "auteur", "writer", "byl ", "verfasser",
-                 "posted-by", "submitted", "reporter", "journalist", "vcard")  # fmt: skip
-_DATE_WORDS = ("date", "time", "posted", "publish", "datum", "dateline", "meta", "updated",
-               "zeit", "created", "stamp")  # fmt: skip
-_SKIP_TAGS = "not(self::script or self::style or self::meta or self::link or self::img)"
-
-
-def _hint_xpath(words: tuple[str, ...]) -> etree.XPath:
-    tests = " or ".join(f"contains({_LOWER}, '{word}')" for word in words)
-    return etree.XPath(f"//body//*[{_SKIP_TAGS}][{tests}]")
-
-
-_AUTHOR_HINTED = _hint_xpath(_AUTHOR_WORDS)
-_AUTHOR_INSIDE = etree.XPath(
-    ".//*[" + " or ".join(f"contains({_LOWER}, '{word}')" for word in _AUTHOR_WORDS) + "]"
-)
-_LABEL_WORDS = ("autor", "autorin", "autoren", "text", "texte", "von", "author", "authors", "by",
-                "written by", "verfasst von", "geschrieben von", "auteur", "par", "redaktion",
-                "reporter", "posted by", "bericht")  # fmt: skip
-_LABELS = etree.XPath(
-    "//body//*[self::strong or self::b or self::span or self::em or self::dt or self::label"
-    " or self::i or self::small][translate(normalize-space(translate(text(), ':', '')),"
-    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = '"
-    + "' or translate(normalize-space(translate(text(), ':', '')), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-    " 'abcdefghijklmnopqrstuvwxyz') = '".join(_LABEL_WORDS)
-    + "']"
-)
-_DATE_HINTED = etree.XPath(f"//body//time | {_hint_xpath(_DATE_WORDS).path}")
-#: Class/id words of page parts that are not the article (their dates and names are not its).
-_OFF_WORDS = (
-    "comment", "related", "recommend", "popular", "trending", "most-read", "newsletter",
-    "site-footer", "menu", "reply", "kommentar", "respond",
-)  # fmt: skip
-#: Layout words that mark the page's side columns, but an article's own side column inside
-#: its ``<article>`` (holding its date and author) when nested there.
-_LAYOUT_WORDS = ("sidebar", " widget ", "widget_", "widget-area")
-_OFF_ARTICLE = etree.XPath(
-    "ancestor-or-self::*[not(self::body or self::html or self::article or self::main)][self::nav"
-    " or ((self::aside or self::footer) and not(ancestor::article)) or @id='footer' or "
-    + " or ".join(f"contains({_LOWER}, '{word}')" for word in _OFF_WORDS)
-    + " or (not(ancestor::article) and ("
-    + " or ".join(f"contains({_LOWER}, '{word}')" for word in _LAYOUT_WORDS)
-    + "))]"
-)
-_HEADLINES = etree.XPath("//body//*[self::h1 or self::h2 or self::h3 or ((self::div or self::p"
-                         " or self::span) and contains(" + _LOWER + ", 'headline'))]")  # fmt: skip
 _SKIPPED = frozenset({"script", "style", "noscript", "nav", "form", "select", "button"})
 _INLINE = frozenset(
     {
@@ -129,9 +89,7 @@ class VisibleFacts:
     ambiguous: bool = False
     headline: str | None = None
     published_near: bool = False
-
-
-Teasers = frozenset[lxml.html.HtmlElement]
+    byline_near: bool = False
 
 
 @dataclass(slots=True)
@@ -146,11 +104,11 @@ def read_visible(
     """Byline and dates from the lines around the headline (after it first, then before it,
     nearest first), then from hinted elements anywhere on the article."""
     state = _Finder(context)
-    headline = _headline(tree, title)
+    headline = find_headline(tree, title)
     if headline is not None:
         state.headline = " ".join(headline.text_content().split()) or None
-    teasers = _teasers(tree, headline)
-    for lines in _lines_near_headline(headline, teasers):
+    cards = teasers(tree, headline)
+    for lines in _lines_near_headline(headline, cards):
         for index, line in enumerate(lines):
             dated = _could_be_dateline(line) and state.look_at_date(
                 line.text, line.element, near=True
@@ -158,22 +116,32 @@ def read_visible(
             if _is_byline_line(line) or dated and has_byline_marker(line.text):
                 state.take_byline(line.text, line)
             if not state.authors:
-                for inner in _AUTHOR_INSIDE(line.element)[:3]:
+                for inner in hinted_inside(line.element) if len(line.element) else ():
                     if state.take_byline(_element_text(inner), line):
                         break
             if dated and not state.authors:
                 _take_neighbour_name(state, lines, index)
     state.scanning_near = False
     if not state.authors:
-        for label in _on_article(_LABELS(tree), teasers):
+        for label in on_article(labels(tree), cards):
             if state.take_byline(_labelled_line(label)):
                 break
+    if state.published is None:
+        for element in on_article(datelines(tree), cards):
+            if state.look_at_date(_first_line(element), element, near=False):
+                break
+    if state.authors and state.published is not None:
+        return state.facts()
+    author_hinted, date_hinted = hinted(tree)
     if not state.authors:
-        for element in _on_article(_AUTHOR_HINTED(tree), teasers):
-            if state.take_byline(_element_text(element)):
+        for element in on_article(author_hinted, cards):
+            text = _element_text(element)
+            if state.take_byline(text):
+                if state.published is None:  # "Gespeichert von X am 24. Juli 2017 - 18:55"
+                    state.look_at_date(text, element, near=False)
                 break
     if state.published is None:
-        for element in _on_article(_DATE_HINTED(tree), teasers):
+        for element in on_article(date_hinted, cards):
             for text in _pieces(_element_text(element)):
                 state.look_at_date(text, element, near=False)
             if state.published is not None:
@@ -216,6 +184,7 @@ class _Finder:
         self.ambiguous = False
         self.headline: str | None = None
         self.published_near = False
+        self.byline_near = False
         self.scanning_near = True
 
     def take_byline(self, text: str, line: _Line | None = None) -> bool:
@@ -226,6 +195,7 @@ class _Finder:
         if not authors:
             return False
         self.byline, self.authors = byline, authors
+        self.byline_near = self.scanning_near
         if line is not None:
             self._record(line.text, line.element)
         return True
@@ -286,7 +256,7 @@ class _Finder:
     def facts(self) -> VisibleFacts:
         return VisibleFacts(self.byline, self.authors, self.published, self.modified,
                             tuple(self.lines), self.ambiguous, self.headline,
-                            self.published_near)  # fmt: skip
+                            self.published_near, self.byline_near)  # fmt: skip
 
 
 def _lines_near_headline(
@@ -299,16 +269,16 @@ def _lines_near_headline(
     # lines inside the headline after its first: broken markup swallowing the byline
     after = [line for child in headline for line in _element_lines(child, teasers)]
     long_lines = 0
-    for element in _following(headline):
-        for line in _element_lines(element, teasers):
-            long_lines += len(line.text) >= MAX_LINE_CHARS
-            after.append(line)
+    for line in (
+        line for element in _following(headline) for line in _element_lines(element, teasers)
+    ):
+        long_lines += len(line.text) >= MAX_LINE_CHARS
+        after.append(line)
         if len(after) >= LINES_AFTER or long_lines > 2:
             break
     before: list[_Line] = []
-    parent = headline.getparent()
-    for element in _preceding(headline, parent):
-        before[:0] = list(_element_lines(element, teasers))
+    for element in _preceding(headline, headline.getparent()):
+        before[:0] = list(islice(_element_lines(element, teasers), MAX_LINES_PER_ELEMENT))
         if len(before) >= LINES_BEFORE:
             break
     return after[:LINES_AFTER], before[::-1][:LINES_BEFORE]
@@ -320,33 +290,6 @@ def _preceding(
     yield from headline.itersiblings(preceding=True)
     if parent is not None:
         yield from parent.itersiblings(preceding=True)
-
-
-def _headline(tree: lxml.html.HtmlElement, title: str | None) -> lxml.html.HtmlElement | None:
-    """The heading that best matches the title, else any short element that does (a
-    ``<div class="h">`` headline), else the first ``<h1>``."""
-    wanted = _comparable(title or "")
-    candidates = _HEADLINES(tree)[:60]
-    best = _best_match(candidates, wanted)
-    if best is None and wanted and not any(e.tag == "h1" for e in candidates):
-        body = tree.find("body")
-        scanned = (e for e in (body.iter() if body is not None else ()) if len(e) <= 3)
-        best = _best_match(
-            [e for _, e in zip(range(MAX_SCANNED), scanned, strict=False) if e.tag in _TITLE_TAGS],
-            wanted,
-        )
-    return best if best is not None else next((e for e in candidates if e.tag == "h1"), None)
-
-
-def _best_match(elements: list[lxml.html.HtmlElement], wanted: str) -> lxml.html.HtmlElement | None:
-    best, best_score = None, 0.5
-    for element in elements:
-        text = _comparable(element.text_content()) if len(element) < 20 else ""
-        if wanted and text and (text in wanted or wanted in text):
-            score = min(len(text), len(wanted)) / max(len(text), len(wanted))
-            if score > best_score:
-                best, best_score = element, score
-    return best
 
 
 def _following(element: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
@@ -364,7 +307,7 @@ def _element_lines(element: lxml.html.HtmlElement, teasers: Teasers) -> Iterator
         not isinstance(element.tag, str)
         or element.tag in _SKIPPED
         or element in teasers
-        or _is_off_article(element)
+        or is_off_article(element)
     ):
         return
     children = [child for child in element if isinstance(child.tag, str)]
@@ -397,29 +340,6 @@ def _own_text(element: lxml.html.HtmlElement) -> str:
     return "".join([element.text or ""] + [child.tail or "" for child in element]).strip()
 
 
-def _teasers(tree: lxml.html.HtmlElement, headline: lxml.html.HtmlElement | None) -> Teasers:
-    """On a page with several ``<article>`` elements, the short ones not holding the headline:
-    teaser cards, whose bylines and dates are other articles'."""
-    articles = list(tree.iter("article"))
-    if len(articles) < 2:
-        return frozenset()
-    own = set(headline.iterancestors("article")) if headline is not None else set()
-    return frozenset(
-        article
-        for article in articles
-        if article not in own and len(article.text_content()) < MAX_TEASER_CHARS
-    )
-
-
-def _is_off_article(element: lxml.html.HtmlElement) -> bool:
-    hints = f" {_hints(element)} "
-    if any(word in hints for word in _OFF_WORDS):
-        return True
-    if element.tag in ("footer", "aside") or any(word in hints for word in _LAYOUT_WORDS):
-        return next(element.iterancestors("article"), None) is None
-    return False
-
-
 def _split_at_breaks(element: lxml.html.HtmlElement) -> list[str]:
     """The element's text as lines, broken at every ``<br>``, nested ones too."""
     return [" ".join(part.split()) for part in _text_with_breaks(element).split("\0")
@@ -445,7 +365,7 @@ def _stamps(element: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
 
 
 def _says_modified(element: lxml.html.HtmlElement, text: str) -> bool:
-    return bool(_MODIFIED_CUE.search(text) or _MODIFIED_HINT.search(_hints(element)))
+    return bool(_MODIFIED_CUE.search(text) or _MODIFIED_HINT.search(hints(element)))
 
 
 def _pieces(text: str) -> list[str]:
@@ -460,7 +380,7 @@ def _could_be_dateline(line: _Line) -> bool:
     words = len(line.text.split())
     if words <= 6 or line.element.tag == "time" or line.element.get("datetime"):
         return True
-    if any(word in _hints(line.element) for word in _DATE_WORDS):
+    if any(word in hints(line.element) for word in DATE_WORDS):
         return True
     return words <= 14 and not _SENTENCE_END.search(line.text)
 
@@ -468,26 +388,14 @@ def _could_be_dateline(line: _Line) -> bool:
 def _is_byline_line(line: _Line) -> bool:
     if _BYLINE_START.match(line.text) or is_organisation_byline(line.text):
         return True
-    hints = _hints(line.element)
-    return any(word.strip() in hints for word in _AUTHOR_WORDS)
+    words = hints(line.element)
+    return any(word in words for word in AUTHOR_WORDS)
 
 
-def _hints(element: lxml.html.HtmlElement) -> str:
-    return " ".join(element.get(name, "") for name in ("class", "id", "itemprop", "rel")).lower()
-
-
-def _on_article(
-    elements: list[lxml.html.HtmlElement], teasers: Teasers
-) -> Iterator[lxml.html.HtmlElement]:
-    for element in elements[:MAX_HINTED]:
-        in_teaser = teasers and any(a in teasers for a in element.iterancestors("article"))
-        if not in_teaser and not _OFF_ARTICLE(element):
-            yield element
+def _first_line(element: lxml.html.HtmlElement) -> str:
+    lines = _split_at_breaks(element)
+    return lines[0] if lines else ""
 
 
 def _element_text(element: lxml.html.HtmlElement) -> str:
     return " ".join(element.text_content().split()) if len(element) < 40 else ""
-
-
-def _comparable(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
