@@ -87,15 +87,21 @@ def finish(workers: Sequence[Worker], timeout: float = 120) -> None:
         assert status == 0, worker.describe()
 
 
-def stored_articles(db_url: str) -> Counter[str]:
-    """How many rows each stored canonical URL path has."""
+def rows(db_url: str, query: str) -> list[tuple[Any, ...]]:
+    """The rows ``query`` returns from the database at ``db_url``."""
     engine = sa.create_engine(db_url)
     try:
         with engine.connect() as conn:
-            urls = conn.scalars(sa.text("select canonical_url from articles")).all()
+            return [tuple(row) for row in conn.execute(sa.text(query))]
     finally:
         engine.dispose()
-    return Counter(urlsplit(url).path for url in urls)
+
+
+def stored_articles(db_url: str) -> Counter[str]:
+    """How many rows each stored canonical URL path has."""
+    return Counter(
+        urlsplit(url).path for (url,) in rows(db_url, "select canonical_url from articles")
+    )
 
 
 def fetches(log: Sequence[RequestRecord], site: str, paths: set[str]) -> Counter[str]:
@@ -105,13 +111,8 @@ def fetches(log: Sequence[RequestRecord], site: str, paths: set[str]) -> Counter
 
 def run_stats(db_url: str) -> dict[int, dict[str, Any]]:
     """Each recorded crawl's final Scrapy stats, by worker pid."""
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text("select pid, stats from crawl_runs")).all()
-    finally:
-        engine.dispose()
-    return {pid: stats if isinstance(stats, dict) else json.loads(stats) for pid, stats in rows}
+    found = rows(db_url, "select pid, stats from crawl_runs")
+    return {pid: stats if isinstance(stats, dict) else json.loads(stats) for pid, stats in found}
 
 
 def held_by(redis: Redis, namespace: str, pid: int) -> int:

@@ -20,7 +20,10 @@ from spiders.site import SiteSpider
 from spiders.sitemap import SitemapSpider
 from spiders.urls import UrlsSpider
 
+#: The project's settings, but its extensions (they expect a crawl with a spider; these
+#: tests build crawlers without one).
 PROJECT = {name: getattr(project, name) for name in dir(project) if name.isupper()}
+PROJECT["EXTENSIONS"] = {}
 
 
 def settings_of(**overrides: Any) -> Any:

@@ -5,6 +5,7 @@ twice, and lose nothing when one of them is killed."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from redis import Redis
 
 from crawler.siteserver import SiteServer
 from tests.distributed.helpers import (
+    Worker,
     fetches,
     finish,
     held_by,
@@ -43,166 +45,148 @@ def one_process(sites: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> 
     return stored
 
 
-def stored_so_far(db_url: str) -> Counter[str]:
-    """The articles stored so far; none while the worker has not created the tables yet."""
-    try:
-        return stored_articles(db_url)
-    except sa.exc.ProgrammingError:
-        return Counter()
+@dataclass
+class Shared:
+    """Workers sharing one Redis namespace and one PostgreSQL schema, crawling ``defense``."""
+
+    sites: SiteServer
+    defense: dict[str, Any]
+    db_url: str
+    redis_url: str
+    redis: Redis
+    namespace: str
+    folder: Path
+
+    @property
+    def home(self) -> str:
+        return self.sites.base_url("defense") + "/"
+
+    def start(self, name: str, *settings: str, command: list[str] | None = None) -> Worker:
+        command = command or ["crawl", self.home]
+        args = (self.db_url, self.redis_url, self.namespace, settings)
+        return start_worker(self.folder, name, command, *args)
+
+    def article_fetches(self) -> Counter[str]:
+        paths = {article["path"] for article in self.defense["articles"]}
+        return fetches(self.sites.request_log(), "defense", paths)
+
+    def stored(self) -> Counter[str]:
+        """The articles stored so far; none while no worker has created the tables yet."""
+        try:
+            return stored_articles(self.db_url)
+        except sa.exc.ProgrammingError:
+            return Counter()
+
+    def held_by(self, worker: Worker) -> int:
+        return held_by(self.redis, self.namespace, worker.pid)
+
+    def keys(self) -> list[bytes]:
+        return list(self.redis.scan_iter(match=f"{self.namespace}:*"))
 
 
-def article_fetches(sites: SiteServer, defense: dict[str, Any]) -> Counter[str]:
-    paths = {article["path"] for article in defense["articles"]}
-    return fetches(sites.request_log(), "defense", paths)
-
-
-@pytest.mark.slow
-def test_three_workers_store_what_one_process_stores_and_fetch_no_article_twice(
+@pytest.fixture
+def shared(
     sites: SiteServer,
     defense: dict[str, Any],
-    one_process: Counter[str],
     postgres_url: str,
     redis_server_url: str,
     redis_client: Redis,
     namespace: str,
     tmp_path: Path,
-) -> None:
+) -> Shared:
     sites.clear_log()
-    home = sites.base_url("defense") + "/"
-    workers = [
-        start_worker(tmp_path, f"w{n}", ["crawl", home], postgres_url, redis_server_url, namespace)
-        for n in range(3)
-    ]
+    return Shared(sites, defense, postgres_url, redis_server_url, redis_client, namespace, tmp_path)
+
+
+@pytest.mark.slow
+def test_three_workers_store_what_one_process_stores_and_fetch_no_article_twice(
+    shared: Shared, one_process: Counter[str]
+) -> None:
+    workers = [shared.start(f"w{n}") for n in range(3)]
     finish(workers)
-    assert stored_articles(postgres_url) == one_process
-    fetched = article_fetches(sites, defense)
+    assert shared.stored() == one_process
+    fetched = shared.article_fetches()
     assert set(fetched) >= set(one_process)
     assert max(fetched.values()) == 1, fetched.most_common(3)
-    homepage_fetches = [r for r in sites.request_log() if r.site == "defense" and r.path == "/"]
-    assert len(homepage_fetches) == 1  # seeding by three workers is idempotent
-    stats = run_stats(postgres_url)
+    log = shared.sites.request_log()
+    assert len([r for r in log if r.site == "defense" and r.path == "/"]) == 1  # seeded once
+    stats = run_stats(shared.db_url)
     assert sorted(stats) == sorted(w.pid for w in workers)
     assert sum(s.get("news/redis/taken", 0) > 0 for s in stats.values()) >= 2
-    assert list(redis_client.scan_iter(match=f"{namespace}:*")) == []  # drained, cleaned up
+    assert shared.keys() == []  # drained, cleaned up
 
     # A new crawl of the same site by other processes: listings are read again (no
     # conditional requests), but every article is known from the shared database.
-    sites.clear_log()
-    again = ["CRAWLER_CONDITIONAL=False"]
-    recrawl = [
-        start_worker(
-            tmp_path, f"again{n}", ["crawl", home], postgres_url, redis_server_url, namespace, again
-        )
-        for n in range(2)
-    ]
+    shared.sites.clear_log()
+    recrawl = [shared.start(f"again{n}", "CRAWLER_CONDITIONAL=False") for n in range(2)]
     finish(recrawl)
-    assert any(r.path == "/" for r in sites.request_log())
-    assert article_fetches(sites, defense) == Counter()
-    assert stored_articles(postgres_url) == one_process
-    known = [run_stats(postgres_url)[w.pid] for w in recrawl]
+    assert any(r.path == "/" for r in shared.sites.request_log())
+    assert shared.article_fetches() == Counter()
+    assert shared.stored() == one_process
+    known = [run_stats(shared.db_url)[w.pid] for w in recrawl]
     assert sum(s.get("drop/already_stored", 0) for s in known) > 0
 
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_crawl_loses_nothing_another_worker_takes_its_requests(
-    sites: SiteServer,
-    defense: dict[str, Any],
-    one_process: Counter[str],
-    postgres_url: str,
-    redis_server_url: str,
-    redis_client: Redis,
-    namespace: str,
-    tmp_path: Path,
+    shared: Shared, one_process: Counter[str]
 ) -> None:
-    sites.clear_log()
-    home = sites.base_url("defense") + "/"
-    doomed = start_worker(
-        tmp_path, "doomed", ["crawl", home], postgres_url, redis_server_url, namespace, UNHURRIED
-    )
-    survivor = start_worker(
-        tmp_path, "survivor", ["crawl", home], postgres_url, redis_server_url, namespace, UNHURRIED
-    )
+    doomed = shared.start("doomed", *UNHURRIED)
+    survivor = shared.start("survivor", *UNHURRIED)
     wait_for(
-        lambda: (
-            sum(article_fetches(sites, defense).values()) >= 6
-            and held_by(redis_client, namespace, doomed.pid) > 0
-        ),
+        lambda: sum(shared.article_fetches().values()) >= 6 and shared.held_by(doomed) > 0,
         doomed,
         timeout=90,
         what="the doomed worker to be in the middle of the crawl",
     )
     doomed.kill()
-    in_flight = held_by(redis_client, namespace, doomed.pid)
+    in_flight = shared.held_by(doomed)
     assert in_flight > 0  # requests taken, or articles not flushed to the database yet
     finish([survivor])
-    assert stored_articles(postgres_url) == one_process
-    survivor_stats = run_stats(postgres_url)[survivor.pid]
-    assert survivor_stats["news/redis/reclaimed"] >= in_flight
-    assert held_by(redis_client, namespace, doomed.pid) == 0
-    assert list(redis_client.scan_iter(match=f"{namespace}:*")) == []
+    assert shared.stored() == one_process
+    assert run_stats(shared.db_url)[survivor.pid]["news/redis/reclaimed"] >= in_flight
+    assert shared.keys() == []
 
 
 @pytest.mark.slow
 def test_a_lone_worker_killed_mid_crawl_resumes_on_restart_without_refetching_stored_articles(
-    sites: SiteServer,
-    defense: dict[str, Any],
-    one_process: Counter[str],
-    postgres_url: str,
-    redis_server_url: str,
-    redis_client: Redis,
-    namespace: str,
-    tmp_path: Path,
+    shared: Shared, one_process: Counter[str]
 ) -> None:
-    sites.clear_log()
-    home = sites.base_url("defense") + "/"
-    args = (["crawl", home], postgres_url, redis_server_url, namespace, SLOWER)
-    first = start_worker(tmp_path, "first", *args)
+    first = shared.start("first", *SLOWER)
     wait_for(
-        lambda: (
-            len(stored_so_far(postgres_url)) >= 3
-            and held_by(redis_client, namespace, first.pid) > 0
-        ),
+        lambda: len(shared.stored()) >= 3 and shared.held_by(first) > 0,
         first,
         timeout=90,
         what="the worker to be in the middle of the crawl, some articles stored",
     )
     first.kill()
-    in_flight = held_by(redis_client, namespace, first.pid)
-    stored_before = set(stored_articles(postgres_url))
-    fetched_before = article_fetches(sites, defense)
+    in_flight = shared.held_by(first)
+    stored_before = set(shared.stored())
+    fetched_before = shared.article_fetches()
     assert 0 < len(stored_before) < len(one_process)
-    restarted = start_worker(tmp_path, "restarted", *args)
+    restarted = shared.start("restarted", *SLOWER)
     finish([restarted])
-    assert stored_articles(postgres_url) == one_process
-    fetched = article_fetches(sites, defense)
+    assert shared.stored() == one_process
+    fetched = shared.article_fetches()
     refetched = {path for path, n in fetched.items() if n > 1}
     assert not refetched & stored_before  # what was stored is not fetched again
     assert len(refetched) <= in_flight
     assert set(fetched) - set(fetched_before) <= set(one_process) - stored_before | refetched
-    assert run_stats(postgres_url)[restarted.pid]["news/redis/reclaimed"] == in_flight
+    assert run_stats(shared.db_url)[restarted.pid]["news/redis/reclaimed"] == in_flight
 
 
 @pytest.mark.slow
 def test_run_due_with_redis_crawls_a_source_once_through_a_frontier_named_after_it(
-    sites: SiteServer,
-    one_process: Counter[str],
-    postgres_url: str,
-    redis_server_url: str,
-    redis_client: Redis,
-    namespace: str,
-    tmp_path: Path,
+    shared: Shared, one_process: Counter[str]
 ) -> None:
-    home = sites.base_url("defense") + "/"
-    sources = tmp_path / "sources.toml"
-    sources.write_text(f'[[source]]\nname = "defense"\nstart_urls = ["{home}"]\nschedule = "1h"\n')
+    sources = shared.folder / "sources.toml"
+    table = f'name = "defense"\nstart_urls = ["{shared.home}"]\nschedule = "1h"\n'
+    sources.write_text(f"[[source]]\n{table}")
     command = ["run-due", "--sources", str(sources)]
-    runs = [
-        start_worker(tmp_path, f"due{n}", command, postgres_url, redis_server_url, namespace)
-        for n in range(2)
-    ]
+    runs = [shared.start(f"due{n}", command=command) for n in range(2)]
     finish(runs)
-    assert stored_articles(postgres_url) == one_process
+    assert shared.stored() == one_process
     crawled = [w for w in runs if w.log.exists() and "Redis frontier" in w.log.read_text()]
     assert len(crawled) == 1  # the other run found the source's lease taken
-    assert f"Redis frontier {namespace}:defense:site:" in crawled[0].log.read_text()
-    assert list(redis_client.scan_iter(match=f"{namespace}:*")) == []
+    assert f"Redis frontier {shared.namespace}:defense:site:" in crawled[0].log.read_text()
+    assert shared.keys() == []
