@@ -146,4 +146,8 @@ def test_a_hostile_site_end_to_end(hostile, canaries, run_cli, bombs):
         url = site["bad_map"][kind]
         assert any(logged in line and url in line for line in run.log.splitlines()), kind
     assert run.stats["news/extract/failed"] == 5
+    print(
+        f"crawler crawl: peak RSS {run.peak_rss >> 20} MB, {run.peak_rss_total >> 20} MB "
+        f"with the extraction worker, in {run.seconds:.1f} s"
+    )
     assert run.peak_rss < 200 * 1024 * 1024, run.peak_rss
