@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 from twisted.python.failure import Failure
 
+from crawler.frontier import FrontierRecorder
 from crawler.items import ArticleItem
 from crawler.storage import (
     BatchResult,
@@ -39,7 +40,7 @@ class StorePipeline:
     """Stores `ArticleItem`s in batches and records the crawl in ``crawl_runs``.
 
     Settings: ``CRAWLER_DB_URL``; ``CRAWLER_DB_BATCH_SIZE`` (items per transaction, 100);
-    ``CRAWLER_DB_FLUSH_INTERVAL`` (seconds between timed flushes, 5); ``CRAWLER_DB_RETRIES``
+    ``CRAWLER_DB_FLUSH_INTERVAL`` (seconds between timed flushes, 1); ``CRAWLER_DB_RETRIES``
     (attempts per batch, 4) and ``CRAWLER_DB_RETRY_BACKOFF`` (first delay, 0.5 s);
     ``CRAWLER_DB_BUSY_TIMEOUT`` (SQLite lock wait, 30 s); ``CRAWLER_RUN_ID`` (a run the caller
     already started, else one is started here for ``CRAWLER_SOURCE`` / ``CRAWLER_SOURCES``).
@@ -48,7 +49,9 @@ class StorePipeline:
     ``news/store/lost`` (items that could not be stored; a crawl with any should exit
     non-zero), ``news/store/run_id``. A database unusable at start closes the spider with
     reason ``db_unavailable`` before any request is sent; one that stays down during the
-    crawl closes it with the same reason.
+    crawl closes it with the same reason. With the database frontier (`crawler.frontier`),
+    each batch's transaction also writes the frontier's buffered changes and marks the
+    batch's URLs done: no URL is done without its article row.
     """
 
     def __init__(
@@ -56,7 +59,7 @@ class StorePipeline:
         crawler: Crawler,
         db_url: str,
         batch_size: int = 100,
-        flush_interval: float = 5.0,
+        flush_interval: float = 1.0,
         attempts: int = 4,
         backoff: float = 0.5,
         busy_timeout: float = 30.0,
@@ -75,6 +78,7 @@ class StorePipeline:
         self.busy_timeout = busy_timeout
         self.database: Database | None = None
         self.writer: BatchWriter | None = None
+        self.frontier: FrontierRecorder | None = None
         self.run_id = run_id
         self.source = source
         self.sources = sources
@@ -90,7 +94,7 @@ class StorePipeline:
             crawler,
             settings.get("CRAWLER_DB_URL") or "sqlite:///news.db",
             batch_size=settings.getint("CRAWLER_DB_BATCH_SIZE", 100),
-            flush_interval=settings.getfloat("CRAWLER_DB_FLUSH_INTERVAL", 5.0),
+            flush_interval=settings.getfloat("CRAWLER_DB_FLUSH_INTERVAL", 1.0),
             attempts=settings.getint("CRAWLER_DB_RETRIES", 4),
             backoff=settings.getfloat("CRAWLER_DB_RETRY_BACKOFF", 0.5),
             busy_timeout=settings.getfloat("CRAWLER_DB_BUSY_TIMEOUT", 30.0),
@@ -114,6 +118,7 @@ class StorePipeline:
             raise CloseSpider(DB_UNAVAILABLE) from None
         self.stats.set_value("news/store/run_id", self.run_id)
         self.writer = BatchWriter(self.database, attempts=self.attempts, backoff=self.backoff)
+        self.frontier = self.crawler.get_extension(FrontierRecorder)
         if self.flush_interval > 0:
             self._timer = create_looping_call(self._timed_flush)
             self._timer.start(self.flush_interval, now=False)
@@ -164,9 +169,14 @@ class StorePipeline:
         if self.down:
             self._lose(batch, "database unavailable")
             return
-        assert self.writer is not None
+        writer = self.writer
+        assert writer is not None
         try:
-            outcome: WriteOutcome = await run_in_thread(self.writer.write, batch)
+            outcome: WriteOutcome
+            if self.frontier is not None:  # the frontier's changes go in the same transaction
+                outcome = await self.frontier.commit(lambda frontier: writer.write(batch, frontier))
+            else:
+                outcome = await run_in_thread(writer.write, batch)
         except StorageDown as exc:
             logger.error("%s; closing the spider", exc)
             self.down = True

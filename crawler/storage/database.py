@@ -19,6 +19,7 @@ from crawler.storage.engine import (
     first_line,
     make_engine,
 )
+from crawler.storage.frontier import FrontierBatch
 from crawler.storage.records import prepare
 from crawler.storage.session import write_transaction
 from crawler.storage.upsert import BatchResult, store_incoming
@@ -55,13 +56,23 @@ class Database:
         with self.engine.connect() as conn:
             yield conn
 
-    def store_batch(self, items: Sequence[ArticleItem]) -> BatchResult:
-        """Store normalized items in one transaction; see ``BatchResult`` for what happened."""
+    def store_batch(
+        self, items: Sequence[ArticleItem], frontier: FrontierBatch | None = None
+    ) -> BatchResult:
+        """Store normalized items in one transaction; see ``BatchResult`` for what happened.
+
+        With ``frontier``, the same transaction applies its changes and marks the items'
+        requested URLs done, so no URL is ever done without its article row.
+        """
         incoming = [prepare(item) for item in items]
-        if not incoming:
+        if not incoming and frontier is None:
             return BatchResult()
-        with self.write(lock="articles") as conn:
-            return store_incoming(conn, incoming, self.clock())
+        with self.write(lock="articles" if incoming else None) as conn:
+            now = self.clock()
+            result = store_incoming(conn, incoming, now) if incoming else BatchResult()
+            if frontier is not None:
+                frontier.write(conn, now, [item.requested_url for item in items])
+            return result
 
     def stored_urls(self, urls: Iterable[str]) -> set[str]:
         """Those of ``urls`` already stored as a variant of some article."""

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -222,24 +223,52 @@ class HttpValidator(Base):
 
 
 class FrontierEntry(Base):
-    """The durable crawl frontier: one row per URL to fetch, with its state and lease."""
+    """The durable crawl frontier: one row per URL of a crawl scope, with its state and lease.
+
+    A scope is one crawl command (``<source or seed hash>:<spider>``). ``epoch`` is the pass
+    over the scope the row belongs to (see `FrontierScope`); ``request`` holds what is needed
+    to rebuild the request (callback name, meta, priority). Logic: ``crawler.storage.frontier``.
+    """
 
     __tablename__ = "frontier"
     __table_args__ = (
         CheckConstraint(_check_in("kind", FRONTIER_KINDS), name="kind"),
         CheckConstraint(_check_in("state", FRONTIER_STATES), name="state"),
+        Index(None, "scope", "state"),
         Index(None, "source", "state"),
         Index(None, "state", "lease_expires_at"),
     )
 
+    scope: Mapped[str] = mapped_column(String(255), primary_key=True)
     url_key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16))
+    epoch: Mapped[int] = mapped_column(Integer, server_default="0")
     lease_expires_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+    request: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    run_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("crawl_runs.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime]
+
+
+class FrontierScope(Base):
+    """One crawl scope's current pass (epoch) over its frontier, and whether it is still open.
+
+    A pass opens when a crawl of the scope starts with no open pass, and closes when a crawl
+    of it finishes; a crawl that finds its pass open (the last one was killed or stopped)
+    resumes it.
+    """
+
+    __tablename__ = "frontier_scopes"
+
+    scope: Mapped[str] = mapped_column(String(255), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer)
+    open: Mapped[bool] = mapped_column(Boolean)
     run_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("crawl_runs.id", ondelete="SET NULL")
     )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from crawler.items import ArticleItem
 from crawler.storage.database import Database
 from crawler.storage.engine import first_line
+from crawler.storage.frontier import FAILED, FrontierBatch, frontier_key
 from crawler.storage.upsert import BatchResult
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ class BatchWriter:
     A transient fault rolls the batch back and retries it up to ``attempts`` times with
     exponential backoff, then raises `StorageDown`. Any other fault is blamed on the data:
     the batch is split in halves until the failing items are alone, and those are reported
-    as lost while the rest are stored.
+    as lost while the rest are stored. A batch's frontier changes (``frontier``) are then
+    written on their own first, and each lost item's URL is marked failed.
     """
 
     def __init__(
@@ -72,14 +74,17 @@ class BatchWriter:
         self.backoff = backoff
         self.sleep = sleep
 
-    def write(self, items: Sequence[ArticleItem]) -> WriteOutcome:
-        """Store ``items``; raises `StorageDown` when the database stays unusable."""
-        if not items:
+    def write(
+        self, items: Sequence[ArticleItem], frontier: FrontierBatch | None = None
+    ) -> WriteOutcome:
+        """Store ``items`` (and ``frontier``); raises `StorageDown` when the database stays
+        unusable."""
+        if not items and frontier is None:
             return WriteOutcome(BatchResult())
         retries = 0
         while True:
             try:
-                return WriteOutcome(self.database.store_batch(items), retries=retries)
+                return WriteOutcome(self.database.store_batch(items, frontier), retries=retries)
             except TRANSIENT as exc:
                 if retries + 1 >= self.attempts:
                     raise StorageDown(
@@ -96,13 +101,29 @@ class BatchWriter:
                 retries += 1
                 self.sleep(delay)
             except Exception as exc:
-                return self._isolate(items, exc, retries)
+                if not items:  # frontier changes alone: nothing to blame but the database
+                    raise StorageDown(f"frontier not writable: {first_line(exc)}", ()) from exc
+                return self._isolate(items, exc, retries, frontier)
 
-    def _isolate(self, items: Sequence[ArticleItem], exc: Exception, retries: int) -> WriteOutcome:
+    def _isolate(
+        self,
+        items: Sequence[ArticleItem],
+        exc: Exception,
+        retries: int,
+        frontier: FrontierBatch | None,
+    ) -> WriteOutcome:
+        if frontier is not None and frontier.changes:
+            retries += self.write((), frontier).retries
+            frontier = frontier.without_changes()
         if len(items) == 1:
             url = items[0].article.url
             logger.error("could not store %s: %s", url, first_line(exc))
+            if frontier is not None:
+                failed = frontier.without_changes()
+                key = frontier_key(items[0].requested_url)
+                failed.changes.finish(key, items[0].requested_url, "article", FAILED, str(exc))
+                retries += self.write((), failed).retries
             return WriteOutcome(BatchResult(), (LostItem(url, first_line(exc)),), retries)
         middle = len(items) // 2
-        outcome = self.write(items[:middle]) + self.write(items[middle:])
+        outcome = self.write(items[:middle], frontier) + self.write(items[middle:], frontier)
         return WriteOutcome(outcome.result, outcome.lost, outcome.retries + retries)

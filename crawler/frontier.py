@@ -1,0 +1,494 @@
+"""The database frontier of a crawl: what it must fetch, recorded so that a killed crawl resumes.
+
+`FrontierRecorder` (an extension) owns one crawl scope's frontier (``crawler.storage.
+frontier``): it takes the scope's lock (and the JOBDIR's) before the engine exists, opens
+or resumes the scope's pass when the spider opens, buffers what the middlewares of
+``crawler.middlewares.frontier`` report, and writes the buffer every
+``CRAWLER_FRONTIER_FLUSH_INTERVAL`` seconds, every ``CRAWLER_FRONTIER_BATCH`` changes, and
+inside every article batch the store pipeline writes (`commit`), so that a page's
+completion never commits before the links it yielded and an article's URL is done in the
+transaction that stores its row. Writes are serialised and retried like the store
+pipeline's; a database that stays down closes the spider with reason ``db_unavailable``.
+
+Seeds (start pages, feeds, sitemaps the user gave) are not recorded: they are read again
+by every crawl. A crawl that ends with reason ``finished`` closes the pass; any other end
+(SIGTERM, a database fault, SIGKILL) leaves it open for the next crawl of the scope to
+resume: its pending and in-progress URLs are queued again, and what it finished is not
+fetched again.
+
+Settings: ``CRAWLER_FRONTIER`` (on; off under ``CRAWLER_REDIS_URL``, whose Redis frontier
+does this job), ``CRAWLER_FRONTIER_FLUSH_INTERVAL`` (1 s), ``CRAWLER_FRONTIER_BATCH``
+(500), ``CRAWLER_FRONTIER_LEASE`` (seconds a fetch may hold its URL, 600),
+``CRAWLER_FRONTIER_MAX_ATTEMPTS`` (crawls that may try a failed URL, 3),
+``CRAWLER_FRONTIER_MAX_UNPROCESSED`` (pages fetched or being fetched, not yet through their
+callback, 16; 0 = no bound; see `FrontierRecorder.admit`), ``CRAWLER_DB_URL``,
+``CRAWLER_DB_RETRIES``, ``CRAWLER_DB_RETRY_BACKOFF``, ``CRAWLER_SOURCE``, ``JOBDIR``.
+Stats: ``news/frontier/<recorded|requeued|commits|resumed|epoch>``, ``drop/frontier_done``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from scrapy import Request, signals
+from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
+from scrapy.utils.asyncio import create_looping_call, run_in_thread
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.request import request_from_dict
+from sqlalchemy.exc import SQLAlchemyError
+from twisted.internet.defer import DeferredLock
+
+from crawler.crawllock import CrawlLock, CrawlLocked, acquire_all, jobdir_lock, scope_lock
+from crawler.distributed.keys import source_key
+from crawler.items import ArticleItem
+from crawler.jobdir import prepare_jobdir
+from crawler.middlewares.incremental import is_internal
+from crawler.storage import BatchWriter, Database, DatabaseUnavailable, StorageDown, open_database
+from crawler.storage.frontier import (
+    DONE,
+    FAILED,
+    FrontierBatch,
+    FrontierChanges,
+    Opening,
+    Pass,
+    Requeued,
+    close_pass,
+    frontier_key,
+    open_pass,
+)
+from crawler.storage.writer import TRANSIENT
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.spiders import Spider
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Close reason (and ``crawl_runs.status``) when the database cannot be used.
+DB_UNAVAILABLE = "db_unavailable"
+#: Close reason when another crawl took the scope's lock (its connection was lost).
+LOCK_LOST = "frontier_lock_lost"
+#: Meta keys of this module: the request's frontier key, seeds (not recorded), requeued.
+KEY_META = "crawler_frontier_key"
+SEED_META = "crawler_frontier_seed"
+REQUEUED_META = "crawler_frontier_requeued"
+_OWN_META = (KEY_META, SEED_META, REQUEUED_META)
+#: Frontier kind by callback name; any other callback fetches a page that may be an article.
+_KINDS = {
+    "parse_feed": "feed",
+    "parse_sitemap": "sitemap",
+    "parse_robots": "sitemap",
+    "parse_listing": "listing",
+}
+_PLAIN = (str, int, float, bool, type(None))
+#: Seconds a request waits at most for room (`FrontierRecorder.admit`), and between looks.
+MAX_WAIT = 30.0
+_POLL = 0.02
+
+
+def frontier_scope(spider: str, source: str | None, seeds: Sequence[str]) -> str:
+    """The scope of a crawl: its source (or a name derived from its seeds) and spider."""
+    return f"{source_key(source, seeds)}:{spider}"
+
+
+def request_kind(request: Request) -> str:
+    """``feed``, ``sitemap``, ``listing`` or ``article``, from the request's callback."""
+    return _KINDS.get(getattr(request.callback, "__name__", ""), "article")
+
+
+def request_record(request: Request, spider: Spider) -> dict[str, Any]:
+    """What rebuilds ``request`` besides its URL: callbacks by name, priority, plain meta."""
+    full = request.to_dict(spider=spider)
+    record: dict[str, Any] = {
+        key: full[key] for key in ("callback", "errback") if full.get(key) is not None
+    }
+    if request.priority:
+        record["priority"] = request.priority
+    if request.dont_filter:
+        record["dont_filter"] = True
+    if request.method != "GET":
+        record["method"] = request.method
+    meta = {k: v for k, v in request.meta.items() if k not in _OWN_META and _is_plain(v)}
+    if meta:
+        record["meta"] = meta
+    return record
+
+
+def rebuild_request(entry: Requeued, spider: Spider) -> Request:
+    """The request a frontier row recorded (ValueError when it cannot be rebuilt)."""
+    if entry.request is None:
+        raise ValueError("no request recorded")
+    return request_from_dict({**entry.request, "url": entry.url}, spider=spider)
+
+
+class FrontierRecorder:
+    """Records a crawl's page requests in the database frontier and resumes killed crawls."""
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        db_url: str,
+        scope: str,
+        source: str | None,
+        locks: list[CrawlLock],
+        flush_interval: float = 1.0,
+        batch: int = 500,
+        lease: float = 600.0,
+        max_attempts: int = 3,
+        max_unprocessed: int = 16,
+        attempts: int = 4,
+        backoff: float = 0.5,
+    ) -> None:
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
+        self.db_url = db_url
+        self.scope = scope
+        self.source = source
+        self.locks = locks
+        self.flush_interval = flush_interval
+        self.batch = max(1, batch)
+        self.lease = timedelta(seconds=lease)
+        self.max_attempts = max_attempts
+        self.max_unprocessed = max_unprocessed
+        self.attempts = attempts
+        self.backoff = backoff
+        self.database: Database | None = None
+        self.writer: BatchWriter | None = None
+        self.current: Pass | None = None
+        self.finished: set[str] = set()
+        self.down = False
+        self._requeue: list[Requeued] = []
+        self._seen: set[str] = set()
+        self._admitted: set[str] = set()
+        self._buffer = FrontierChanges()
+        self._lock = DeferredLock()
+        self._timer: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the recorder and take its locks (`CrawlLocked` stops the crawl here)."""
+        settings = crawler.settings
+        if not settings.getbool("CRAWLER_FRONTIER", True):
+            raise NotConfigured("CRAWLER_FRONTIER is off")
+        if settings.get("CRAWLER_REDIS_URL"):
+            raise NotConfigured("the Redis frontier keeps this crawl's state")
+        spider = crawler.spider
+        assert spider is not None
+        source = settings.get("CRAWLER_SOURCE") or getattr(spider, "source", None)
+        seeds = tuple(getattr(spider, "seed_urls", ()) or getattr(spider, "start_urls", ()))
+        scope = frontier_scope(spider.name, source, seeds)
+        db_url = settings.get("CRAWLER_DB_URL") or "sqlite:///news.db"
+        jobdir = settings.get("JOBDIR")
+        locks = [lock for lock in (scope_lock(db_url, scope),) if lock is not None]
+        locks += [jobdir_lock(jobdir)] if jobdir else []
+        acquire_all(locks)
+        if jobdir:
+            prepare_jobdir(Path(jobdir), queue_in_database=True)
+        recorder = cls(
+            crawler,
+            db_url,
+            scope,
+            source,
+            locks,
+            flush_interval=settings.getfloat("CRAWLER_FRONTIER_FLUSH_INTERVAL", 1.0),
+            batch=settings.getint("CRAWLER_FRONTIER_BATCH", 500),
+            lease=settings.getfloat("CRAWLER_FRONTIER_LEASE", 600.0),
+            max_attempts=settings.getint("CRAWLER_FRONTIER_MAX_ATTEMPTS", 3),
+            max_unprocessed=settings.getint("CRAWLER_FRONTIER_MAX_UNPROCESSED", 16),
+            attempts=settings.getint("CRAWLER_DB_RETRIES", 4),
+            backoff=settings.getfloat("CRAWLER_DB_RETRY_BACKOFF", 0.5),
+        )
+        for handler, signal in (
+            (recorder.spider_opened, signals.spider_opened),
+            (recorder.spider_closed, signals.spider_closed),
+            (recorder.item_dropped, signals.item_dropped),
+            (recorder.item_error, signals.item_error),
+            (recorder.request_dropped, signals.request_dropped),
+        ):
+            crawler.signals.connect(handler, signal=signal)
+        return recorder
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    async def spider_opened(self) -> None:
+        run_id = self.stats.get_value("news/store/run_id")
+        try:
+            self.database = await run_in_thread(open_database, self.db_url)
+            opening = await run_in_thread(self._retrying, self._open, run_id)
+        except (DatabaseUnavailable, SQLAlchemyError) as exc:
+            logger.error("frontier %s: %s", self.scope, exc)
+            self.down = True
+            raise CloseSpider(DB_UNAVAILABLE) from None
+        self.writer = BatchWriter(self.database, attempts=self.attempts, backoff=self.backoff)
+        self.current, self.finished, self._requeue = (
+            opening.current,
+            opening.finished,
+            opening.requeue,
+        )
+        self.stats.set_value("news/frontier/epoch", self.current.epoch)
+        if opening.current.resumed:
+            self.stats.set_value("news/frontier/resumed", 1)
+            logger.info(
+                "frontier %s: resuming pass %d: %d requests queued again, %d URLs already done",
+                self.scope,
+                self.current.epoch,
+                len(self._requeue),
+                len(self.finished),
+            )
+        if self.flush_interval > 0:
+            self._timer = create_looping_call(self._tick)
+            self._timer.start(self.flush_interval, now=False)
+
+    async def spider_closed(self, reason: str) -> None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        try:
+            await self.flush()
+            if reason == "finished" and not self.down and not self._buffer:
+                await run_in_thread(self._retrying, self._close)
+        except (StorageDown, SQLAlchemyError) as exc:
+            logger.error("frontier %s: could not record the end of the crawl: %s", self.scope, exc)
+        finally:
+            for lock in reversed(self.locks):
+                lock.release()
+            if self.database is not None:
+                self.database.close()
+
+    # --- what the middlewares and signals report --------------------------------------
+
+    def seed(self, request: Request) -> None:
+        """A start request: not recorded (read again by every crawl) unless it is an article."""
+        if request_kind(request) != "article":
+            request.meta[SEED_META] = True
+
+    def requeued_requests(self, spider: Spider) -> Iterator[Request]:
+        """The requests the scope's last crawl left pending (once)."""
+        entries, self._requeue = self._requeue, []
+        for entry in entries:
+            key = frontier_key(entry.url)
+            try:
+                request = rebuild_request(entry, spider)
+            except (ValueError, KeyError, AttributeError) as exc:
+                logger.warning("frontier: cannot queue %s again: %s", entry.url, exc)
+                self._record_finish(key, entry.url, entry.kind, FAILED, f"not rebuilt: {exc}")
+                continue
+            request.meta.update({KEY_META: key, REQUEUED_META: True})
+            self._seen.add(request.url)
+            self.stats.inc_value("news/frontier/requeued")
+            yield request
+
+    def discovered(self, request: Request, spider: Spider) -> bool:
+        """Record a request a page yielded; False when this pass already finished its URL."""
+        if request.url in self._seen or is_internal(request):
+            return True
+        self._seen.add(request.url)
+        key = frontier_key(request.url)
+        if key in self.finished:
+            self.stats.inc_value("drop/frontier_done")
+            return False
+        request.meta[KEY_META] = key
+        self._buffer.add(key, request.url, request_kind(request), request_record(request, spider))
+        self.stats.inc_value("news/frontier/recorded")
+        self._maybe_flush()
+        return True
+
+    def fetching(self, request: Request) -> None:
+        """A request reached the downloader: its URL is in progress."""
+        if self._tracked(request):
+            self._buffer.start(self._key(request))
+
+    async def admit(self, request: Request) -> None:
+        """Wait while ``CRAWLER_FRONTIER_MAX_UNPROCESSED`` pages are being fetched or wait for
+        their callback (a retry or redirect of one of them goes on at once).
+
+        A crawl killed loses every page fetched but not processed: it is fetched again by the
+        rerun. Scrapy bounds that backlog in bytes only (5 MB: some 1,500 small pages), so
+        downloads can run far ahead of extraction. Waiting here bounds it in pages; a wait
+        longer than `MAX_WAIT` seconds (a page whose end was never reported) lets it go.
+        """
+        if self.max_unprocessed <= 0 or not self._tracked(request):
+            return
+        key = self._key(request)
+        waited = 0.0
+        while key not in self._admitted and len(self._admitted) >= self.max_unprocessed:
+            if waited >= MAX_WAIT:
+                logger.warning("frontier: %s waited %g s for room; fetching it", key, waited)
+                break
+            await asyncio.sleep(_POLL)
+            waited += _POLL
+        self._admitted.add(key)
+
+    def page_finished(
+        self, response: Response, outputs: list[Any], spider: Spider, error: Exception | None = None
+    ) -> list[Any]:
+        """A callback's outputs: the requests recorded (those already done dropped), then the
+        page done, failed, or left to the store pipeline when it yielded an article."""
+        kept = [o for o in outputs if not isinstance(o, Request) or self.discovered(o, spider)]
+        request = response.request
+        if request is None or not self._tracked(request):
+            return kept
+        self._admitted.discard(self._key(request))
+        if any(isinstance(o, ArticleItem) for o in outputs):
+            return kept  # done in the transaction that stores it (or when it is dropped)
+        if error is not None:
+            self._finish(request, FAILED, f"{type(error).__name__}: {error}")
+        elif response.status >= 400:
+            self._finish(request, FAILED, f"http_{response.status}")
+        else:
+            self._finish(request, DONE)
+        return kept
+
+    def fetch_failed(self, request: Request, exception: BaseException) -> None:
+        """A download ended with ``exception`` (retries over) or was refused."""
+        if not self._tracked(request):
+            return
+        self._admitted.discard(self._key(request))
+        if isinstance(exception, SQLAlchemyError):
+            return  # a database fault says nothing about the page: fetched again later
+        if isinstance(exception, IgnoreRequest):
+            reason = getattr(exception, "reason", None) or str(exception) or "ignored"
+            self._finish(request, DONE, f"dropped: {reason}")
+        else:
+            self._finish(request, FAILED, f"{type(exception).__name__}: {exception}")
+
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        if isinstance(item, ArticleItem):
+            url = item.requested_url
+            self._record_finish(frontier_key(url), url, "article", DONE, f"dropped: {exception}")
+
+    def item_error(self, item: Any, failure: Any) -> None:
+        if isinstance(item, ArticleItem):
+            url = item.requested_url
+            error = f"item error: {failure.getErrorMessage()}"
+            self._record_finish(frontier_key(url), url, "article", FAILED, error)
+
+    def request_dropped(self, request: Request) -> None:
+        """A redirect to a URL this crawl already queued: the page is reached that way."""
+        if self._tracked(request) and request.meta.get("redirect_urls"):
+            self._admitted.discard(self._key(request))
+            self._finish(request, DONE, f"redirected to {request.url}, already queued")
+
+    # --- writing -------------------------------------------------------------------
+
+    async def commit(self, write: Callable[[FrontierBatch | None], T]) -> T:
+        """Run ``write`` in a thread with the buffered changes (None before the pass is
+        open or once the database is down); they are put back if it raises."""
+        await maybe_deferred_to_future(self._lock.acquire())
+        try:
+            if self.current is None or self.down:
+                return await run_in_thread(write, None)
+            changes = self._buffer.take()
+            try:
+                result = await run_in_thread(
+                    write, FrontierBatch(self.current, changes, self.lease)
+                )
+            except BaseException:
+                self._buffer.restore(changes)
+                raise
+            self.stats.inc_value("news/frontier/commits")
+            return result
+        finally:
+            self._lock.release()
+
+    async def flush(self) -> None:
+        """Write the buffer now (closing the spider when the database stays down)."""
+        if self.down or self.current is None or not self._buffer:
+            return
+        writer = self.writer
+        assert writer is not None
+        try:
+            await self.commit(lambda batch: writer.write((), batch))
+        except StorageDown as exc:
+            logger.error("frontier %s: %s; closing the spider", self.scope, exc)
+            self.down = True
+            engine = self.crawler.engine
+            deferred_from_coro(engine.close_spider_async(reason=DB_UNAVAILABLE))
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _tracked(self, request: Request) -> bool:
+        return not (request.meta.get(SEED_META) or is_internal(request))
+
+    def _key(self, request: Request) -> str:
+        key = request.meta.get(KEY_META)
+        if key is None:
+            redirects = request.meta.get("redirect_urls")
+            key = frontier_key(redirects[0] if redirects else request.url)
+            request.meta[KEY_META] = key
+        return str(key)
+
+    def _finish(self, request: Request, state: str, error: str | None = None) -> None:
+        redirects = request.meta.get("redirect_urls")
+        url = redirects[0] if redirects else request.url
+        self._record_finish(self._key(request), url, request_kind(request), state, error)
+
+    def _record_finish(
+        self, key: str, url: str, kind: str, state: str, error: str | None = None
+    ) -> None:
+        self._buffer.finish(key, url, kind, state, error)
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if len(self._buffer) >= self.batch and not self._lock.locked:
+            deferred_from_coro(self.flush())
+
+    def _tick(self) -> None:
+        deferred_from_coro(self._beat())
+
+    async def _beat(self) -> None:
+        """Check the locks (off the reactor: a PostgreSQL reconnect may wait), then flush."""
+        try:
+            for lock in self.locks:
+                await run_in_thread(lock.check)
+        except CrawlLocked as exc:
+            logger.error("frontier %s: lock lost: %s; closing the spider", self.scope, exc)
+            self.down = True
+            await self.crawler.engine.close_spider_async(reason=LOCK_LOST)
+            return
+        if self._buffer and not self._lock.locked:
+            await self.flush()
+
+    def _open(self, run_id: int | None) -> Opening:
+        assert self.database is not None
+        with self.database.write() as conn:
+            return open_pass(
+                conn, self.scope, self.source, run_id, self.database.clock(), self.max_attempts
+            )
+
+    def _close(self) -> None:
+        assert self.database is not None and self.current is not None
+        with self.database.write() as conn:
+            close_pass(conn, self.current, self.database.clock())
+
+    def _retrying(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` retried on transient database faults like a store batch."""
+        for attempt in range(self.attempts):
+            try:
+                return work(*args)
+            except TRANSIENT as exc:
+                if attempt + 1 >= self.attempts:
+                    raise
+                logger.warning("frontier %s: %s; retrying", self.scope, exc)
+                time.sleep(self.backoff * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+def _is_plain(value: Any) -> bool:
+    """True for JSON values: plain scalars, and lists and str-keyed dicts of them."""
+    if isinstance(value, _PLAIN):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False

@@ -1,0 +1,119 @@
+"""SIGKILL at random moments of a crawl, then a plain restart of the same command.
+
+The crawl is the real ``crawler crawl`` of a generated local site into SQLite. Each kill
+comes when a random share of the site's articles has been requested (plus a random delay
+of up to 0.3 s), and takes the whole process group (the extraction pool too). After the
+kills, the same command is run once more and must leave the database as if the crawl had
+never been interrupted: every article stored once, the frontier drained and closed, no URL
+done without its row, and at most 10% of the pages requested more than once.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.siteserver import SiteServer
+from tests.faults.conftest import base_url, serve_site
+from tests.faults.helpers import (
+    Crawl,
+    article_requests,
+    crawl_args,
+    done_without_row,
+    frontier_states,
+    page_requests,
+    query,
+    start_crawl,
+    stored_paths,
+    wait_until,
+)
+from tests.faults.newsite import article_path
+
+#: Share of the pages that may be requested again after the kills.
+REFETCH_LIMIT = 0.10
+#: Runs of the slow variant (each with its own seed, printed).
+SLOW_RUNS = 20
+#: Articles of the slow runs' site.
+LARGE = 2000
+
+
+@dataclass(frozen=True)
+class KillResult:
+    kills: int
+    pages: int
+    refetched: int
+
+
+def kill_after_requests(server: SiteServer, crawl: Crawl, articles: int, delay: float) -> None:
+    """SIGKILL ``crawl`` ``delay`` s after the site served ``articles`` article requests in
+    all (unless it ended before)."""
+
+    def reached() -> bool:
+        return (
+            crawl.process.poll() is not None or article_requests(server.request_log()) >= articles
+        )
+
+    wait_until(reached, timeout=300, what=f"{articles} article requests")
+    time.sleep(delay)
+    if crawl.process.poll() is None:
+        crawl.kill()
+
+
+def kill_and_resume(
+    server: SiteServer, tmp_path: Path, rng: random.Random, articles: int, kills: int
+) -> KillResult:
+    """Crawl, SIGKILL ``kills`` times at random moments, restart; check the end state."""
+    db_url = f"sqlite:///{tmp_path / 'news.db'}"
+    args = crawl_args(f"{base_url(server)}/", db_url, "--quiet")
+    output = tmp_path / "crawl.out"
+    killed = 0
+    for share in sorted(rng.uniform(0.05, 0.9) for _ in range(kills)):
+        crawl = start_crawl(args, output)
+        kill_after_requests(server, crawl, int(share * articles), rng.uniform(0, 0.3))
+        killed += crawl.process.returncode == -signal.SIGKILL
+    final = start_crawl(args, output)
+    assert final.wait(timeout=600) == 0, final.text()[-3000:]
+
+    expected = sorted(article_path(i) for i in range(articles))
+    stored = stored_paths(db_url)
+    assert len(stored) == len(set(stored)), "duplicate article rows"
+    assert sorted(stored) == expected, f"{len(set(expected) - set(stored))} articles lost"
+    assert frontier_states(db_url).keys() <= {"done", "failed"}
+    assert done_without_row(db_url) == []
+    assert query(db_url, "SELECT count(*) FROM frontier_scopes WHERE open") == [(0,)]
+    requests = page_requests(server, "news")
+    refetched = sum(count - 1 for count in requests.values())
+    print(f"kills {killed}, pages {len(requests)}, requested again {refetched}")
+    assert refetched <= REFETCH_LIMIT * len(requests), requests.most_common(5)
+    return KillResult(killed, len(requests), refetched)
+
+
+def test_a_crawl_killed_once_and_restarted_stores_every_article_once(
+    small_site: SiteServer, tmp_path: Path, rng: random.Random
+) -> None:
+    result = kill_and_resume(small_site, tmp_path, rng, articles=200, kills=1)
+    assert result.kills == 1
+
+
+@pytest.fixture(scope="module")
+def large_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
+    """A generated site of `LARGE` articles, shared by the slow runs (each clears the log)."""
+    server = serve_site(tmp_path_factory.mktemp("site"), LARGE)
+    yield server
+    server.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", range(SLOW_RUNS))
+def test_a_large_crawl_killed_one_to_three_times_and_restarted_stores_every_article_once(
+    large_site: SiteServer, tmp_path: Path, rng: random.Random, run: int
+) -> None:
+    large_site.clear_log()
+    kills = rng.randint(1, 3)
+    kill_and_resume(large_site, tmp_path, rng, articles=LARGE, kills=kills)
