@@ -17,6 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.middlewares.drops import drop_reason, record_drop
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
 
@@ -38,29 +39,27 @@ def _refuse_loop(request: Request, result: Any) -> Any:
     return result
 
 
-class CountedRedirectMiddleware(RedirectMiddleware):
+class _RefusesLoops:
+    """Mixin for Scrapy's redirect middlewares: loops refused, drops counted."""
+
+    crawler: Crawler
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Any:
+        parent = super().process_response  # type: ignore[misc]
+        return _counted(
+            self.crawler.stats, request, lambda: _refuse_loop(request, parent(request, response))
+        )
+
+
+class CountedRedirectMiddleware(_RefusesLoops, RedirectMiddleware):
     """``RedirectMiddleware`` that refuses loops and counts ``drop/redirect_limit`` and
     ``drop/redirect_loop``."""
 
-    def process_response(
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Any:
-        parent = super().process_response
-        return _counted(
-            self.crawler.stats, request, lambda: _refuse_loop(request, parent(request, response))
-        )
 
-
-class CountedMetaRefreshMiddleware(MetaRefreshMiddleware):
+class CountedMetaRefreshMiddleware(_RefusesLoops, MetaRefreshMiddleware):
     """``MetaRefreshMiddleware`` that refuses loops and counts its drops."""
-
-    def process_response(
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Any:
-        parent = super().process_response
-        return _counted(
-            self.crawler.stats, request, lambda: _refuse_loop(request, parent(request, response))
-        )
 
 
 class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):
