@@ -168,7 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
     scores, predictions = evaluate(args.data, systems, args.jobs, args.limit)
     print(f"metadata pages: {args.data.name}/ ({len(load_truth(args.data, args.limit))} pages)")
-    print("author: predicted name tokens == truth name tokens (NFKC, case-folded, \\w+ tokens);")
+    print(
+        "author: predicted name tokens == truth name tokens (NFKC, case-folded, \\w+ tokens,"
+        " joining words and/und/et/y/e/i ignored); author-contains: truth tokens within ours"
+    )
     print("date: published calendar day as stated == truth day; null truth = page skipped")
     print(format_table(scores, args.markdown))
     if args.failures in predictions:
