@@ -248,17 +248,19 @@ def _find_days(lowered: str, context: DateContext) -> tuple[list[date], tuple[in
             month = MONTH_NUMBERS.get(match["mon"])
             if month is not None:
                 return _days([(int(match["y"]), month, int(match["d"]))], match.span())
-    match = _YMD.search(lowered)
-    if match is not None:
-        return _days([(int(match["y"]), int(match["m"]), int(match["d"]))], match.span())
-    match = _NUMERIC.search(lowered)
-    if match is None:
+    iso_like = _YMD.search(lowered)
+    if iso_like is not None:
+        parts = (int(iso_like["y"]), int(iso_like["m"]), int(iso_like["d"]))
+        return _days([parts], iso_like.span())
+    numeric = _NUMERIC.search(lowered)
+    if numeric is None:
         return None
-    first, second, year = int(match["a"]), int(match["b"]), _full_year(match["y"], context)
-    orders = _numeric_orders(first, second, match.group(2), context.date_order)
+    first, second = int(numeric["a"]), int(numeric["b"])
+    year = _full_year(numeric["y"], context)
+    orders = _numeric_orders(first, second, numeric.group(2), context.date_order)
     return _days(
         [(year, second, first) if order == "DMY" else (year, first, second) for order in orders],
-        match.span(),
+        numeric.span(),
     )
 
 
