@@ -1,10 +1,4 @@
-"""``crawler fixture``: save a page as a golden extraction case, or regenerate expectations.
-
-A case is a folder ``tests/fixtures/articles/<name>/`` holding ``page.html`` (the bytes as
-fetched), ``meta.json`` (``url``, ``fetched_at``, optional ``content_type`` and
-``options``) and ``expected.json`` (every `Article` field, keys sorted), which the
-fixture test compares field by field.
-"""
+"""``crawler fixture``: save a page as a golden extraction case, or regenerate expectations."""
 
 from __future__ import annotations
 
@@ -33,7 +27,13 @@ _CASE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 @dataclass(frozen=True, slots=True)
 class FixtureCase:
-    """The inputs of one golden case, read from its folder."""
+    """The inputs of one golden case, read from its folder.
+
+    A case is a folder ``tests/fixtures/articles/<name>/`` holding ``page.html`` (the bytes
+    as fetched), ``meta.json`` (``url``, ``fetched_at``, optional ``content_type`` and
+    ``options``) and ``expected.json`` (every `Article` field and ``links``, keys sorted),
+    which the fixture test compares field by field.
+    """
 
     name: str
     folder: Path

@@ -1,10 +1,4 @@
-"""Rules that remove what is not the article from body paragraphs.
-
-Removed: the headline repeated at the top, byline and date lines, ``ALSO READ | ...``
-style lines, share/newsletter/comment prompts, lone photo credits, and trailing blocks
-headed ``Related``/``Also Read``/``You may also like``. A paragraph that only mentions
-such words mid-sentence stays: every rule matches a whole short paragraph or its start.
-"""
+"""Rules that remove what is not the article from body paragraphs (headline, byline, promos)."""
 
 from __future__ import annotations
 
@@ -161,7 +155,14 @@ class PageHints:
 
 
 def strip_boilerplate(blocks: Sequence[Block], hints: PageHints) -> tuple[Block, ...]:
-    """``blocks`` without the headline, byline/date lines and boilerplate."""
+    """``blocks`` without the headline, byline/date lines and boilerplate.
+
+    Removed: the headline repeated at the top, byline and date lines, ``ALSO READ | ...``
+    style lines, share/newsletter/comment prompts, lone photo credits, teaser links, and
+    trailing blocks headed ``Related``/``Also Read``/``You may also like``, credits and
+    contacts. A paragraph that only mentions such words mid-sentence stays: every rule
+    matches a whole short paragraph or its start.
+    """
     kept = _strip_head([_without_share_suffix(b) for b in blocks], hints)
     kept = _strip_sections(kept)
     kept = [
