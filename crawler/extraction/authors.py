@@ -108,6 +108,10 @@ _USERNAME = re.compile(r"^[^\W\d_][\w.-]*\d[\w.-]*$")
 _NOT_A_NAME = re.compile(
     r"\b(?:designed|powered|theme|uncategorized|allgemein)\b|^(?:in|im)\b\s*:?", re.I
 )
+_PARTICLES = frozenset(
+    {"von", "vom", "zu", "van", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le",
+     "y", "e", "bin", "al", "ibn", "ten", "ter", "dos", "das"}
+)  # fmt: skip
 _COMMENT_HEAD = re.compile(r"\s(?:says|said|sagt|schreibt|meint|écrit|dice)\s*:?$", re.I)
 _TRAILING = re.compile(r"^[\s,;:|•·—–(\[&-]+|[\s,;:|•·—–()\[\]-]+$")
 
@@ -175,6 +179,13 @@ def _glue_parts(text: str) -> list[str]:
     return sorted(parts, key=lambda part: not _PREFIX.match(part))
 
 
+def _reads_like_a_sentence(words: list[str]) -> bool:
+    """``Nils Pickert writes about families``: several lower-case words that are not name
+    particles (von, de, van, der...)."""
+    lower = [w for w in words if w[:1].islower() and w.casefold() not in _PARTICLES]
+    return len(words) >= 3 and len(lower) >= 2
+
+
 def _clean_name(raw: str) -> str | None:
     name = _PREFIX.sub("", _TRAILING.sub("", raw.strip()))
     name = _TRAILING.sub("", " ".join(name.split()))
@@ -192,6 +203,7 @@ def _clean_name(raw: str) -> str | None:
         or (any(ch.isdigit() for ch in name) and not _USERNAME.match(name))
         or sum(ch.isalpha() for ch in name) < 2
         or _NOT_A_NAME.search(name)
+        or _reads_like_a_sentence(words)
     ):
         return None
     if name.isupper() and len(name) > 4 and name.casefold() not in ORGANISATION_BYLINES:

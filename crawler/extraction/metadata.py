@@ -17,6 +17,7 @@ from crawler.extraction.dates import AmbiguousDateError, DateContext, ParsedDate
 from crawler.extraction.jsonld import is_listing, read_jsonld
 from crawler.extraction.meta_tags import read_meta_tags
 from crawler.extraction.options import ExtractionOptions
+from crawler.extraction.page_regions import full_name
 from crawler.extraction.published import DateChoice, choose_date
 from crawler.extraction.visible import VisibleFacts, read_visible
 from crawler.items import Layer
@@ -106,6 +107,10 @@ def extract_metadata(
             ("visible-text", () if visible.byline_near else visible.authors),
         ],
         _publisher_keys(site_name, url),
+    )
+    authors = tuple(
+        name if " " in name or not name[:1].isupper() else full_name(tree, name) or name
+        for name in authors
     )
     byline = visible.byline if visible.authors and set(visible.authors) & set(authors) else None
     if overrides.authors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 
 import lxml.html
 from lxml import etree
@@ -61,6 +62,7 @@ _DATELINES = etree.XPath(
     + " or ".join(f"starts-with(normalize-space(text()), '{cue}')" for cue in _DATE_CUES)
     + "]"
 )
+_TEXT_WITH = etree.XPath("//body//text()[contains(., $name)]")
 _SHORT_LABELS = etree.XPath(
     "//body//*[self::strong or self::b or self::span or self::em or self::dt or self::label"
     " or self::i or self::small][string-length(normalize-space(text())) < 20]"
@@ -111,6 +113,20 @@ def hinted(tree: lxml.html.HtmlElement) -> tuple[list[lxml.html.HtmlElement], ..
         if element.tag == "time" or _DATE_RE.search(words):
             dates.append(element)
     return authors, dates
+
+
+def full_name(tree: lxml.html.HtmlElement, first: str) -> str | None:
+    """``Nils Pickert`` for ``Nils``: the name as printed in a byline or author box."""
+    pattern = re.compile(rf"\b{re.escape(first)}\s+([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)?)")
+    for node in _TEXT_WITH(tree, name=first)[:30]:
+        parent = node.getparent()
+        if parent is None:
+            continue
+        near = [parent, *islice(parent.iterancestors(), 3)]
+        found = pattern.search(str(node))
+        if found and any(_AUTHOR_RE.search(hints(element)) for element in near):
+            return f"{first} {found.group(1)}"
+    return None
 
 
 def datelines(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:

@@ -408,3 +408,15 @@ def test_the_metadata_layer_costs_a_few_milliseconds() -> None:
     for _ in range(10):
         extract_metadata(tree, URL, FETCHED, ExtractionOptions())
     assert (time.process_time() - start) * 100 < 15  # ms per page
+
+
+def test_a_first_name_is_completed_from_the_author_box_on_the_page() -> None:
+    html = page(
+        ld({"@type": "BlogPosting", "author": {"name": "Nils"}}),
+        "<h1>Essay</h1>"
+        + PARAGRAPH
+        + "<p>Nils Holgersson flew with the geese.</p>"
+        + '<div class="author-box"><strong>Nils Pickert</strong> writes about families.</div>',
+        lang="de",
+    )
+    assert metadata(html).authors == ("Nils Pickert",)
