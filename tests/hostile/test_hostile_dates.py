@@ -89,12 +89,13 @@ def test_no_date_after_the_fetch_plus_one_day(head):
         "?" * 20_000,
         "1/2 " * 5_000,
         "12:30 pm " * 3_000,
+        "Tuesday June 4 " * 2_000,
         pytest.param(
             "Monday May 3 " * 2_000,
             marks=pytest.mark.xfail(
-                strict=True,
+                strict=False,  # dateparser caches by string: a warm process may be fast
                 reason="H1/H2: trafilatura's metadata pass runs htmldate, whose extensive "
-                "search hands the whole 26 KB span to dateparser: about 4 s per page",
+                "search hands the whole 26 KB span to dateparser: 2.5 to 4 s per page",
             ),
         ),
     ],
