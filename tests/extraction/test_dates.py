@@ -6,6 +6,8 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.extraction.dates import (
     AmbiguousDateError,
@@ -232,3 +234,12 @@ def test_the_fast_path_does_not_need_dateparser() -> None:
 def test_fetched_at_with_another_offset_is_compared_as_an_instant() -> None:
     fetched = datetime(2024, 3, 31, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
     assert parse_date("2024-04-01T20:00:00Z", fetched_at=fetched) is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=120))
+def test_any_string_gives_none_or_a_bounded_aware_date(text: str) -> None:
+    parsed = parse_date(text, fetched_at=FETCHED, languages=("en", "de", "fr", "es"))
+    if parsed is not None:
+        assert parsed.value.tzinfo is not None
+        assert datetime(1995, 1, 1, tzinfo=UTC) <= parsed.value <= FETCHED + timedelta(days=1)

@@ -9,6 +9,8 @@ from typing import Any
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.extraction.metadata import Metadata, extract_metadata
 from crawler.extraction.options import ExtractionOptions, SiteOverrides
@@ -420,3 +422,24 @@ def test_a_first_name_is_completed_from_the_author_box_on_the_page() -> None:
         lang="de",
     )
     assert metadata(html).authors == ("Nils Pickert",)
+
+
+_HTML_BITS = st.sampled_from(
+    [
+        "<h1>", "</h1>", "<p>", "</p>", "<div class='byline'>", "</div>", "<time datetime='",
+        "'>", "2024-04-30T10:00:00Z", "By Jane Doe", "01/02/2024",
+        "<script type='application/ld+json'>", '{"@type": "NewsArticle", "datePublished": ',
+        '"2024-04-29"', "}", "</script>", "<br>", "<article>", "</article>", "&amp;",
+        "Veröffentlicht am 3. Mai 2024", "<meta name='author' content='", "\u200b", "©", "<!--",
+        "-->",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_HTML_BITS | st.text(max_size=20), max_size=40))
+def test_odd_markup_never_raises(parts: list[str]) -> None:
+    html = "<html><body>" + "".join(parts) + "</body></html>"
+    meta = metadata(html)
+    if meta.published is not None:
+        assert meta.published.value <= FETCHED + timedelta(days=1)
