@@ -50,16 +50,20 @@ def holder_text() -> str:
 
 
 class FileLock:
-    """An exclusive ``flock`` on ``path``, which holds the holder's description while held."""
+    """An exclusive ``flock`` on ``path``, which holds the holder's description while held.
 
-    def __init__(self, path: Path, what: str) -> None:
+    The folder of ``path`` is created if missing (its parents too with ``make_parents``).
+    """
+
+    def __init__(self, path: Path, what: str, make_parents: bool = False) -> None:
         self.path = path
         self.what = what
+        self.make_parents = make_parents
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
         """Take the lock now or raise `CrawlLocked` naming its holder."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=self.make_parents, exist_ok=True)
         handle = self.path.open("a+", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -161,7 +165,7 @@ def scope_lock(db_url: str, scope: str) -> CrawlLock | None:
 
 def jobdir_lock(jobdir: str) -> FileLock:
     """The lock of a JOBDIR."""
-    return FileLock(Path(jobdir) / JOBDIR_LOCK, f"JOBDIR {jobdir}")
+    return FileLock(Path(jobdir) / JOBDIR_LOCK, f"JOBDIR {jobdir}", make_parents=True)
 
 
 def acquire_all(locks: list[CrawlLock]) -> None:

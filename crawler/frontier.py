@@ -44,7 +44,7 @@ from scrapy.utils.request import request_from_dict
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 
-from crawler.crawllock import CrawlLock, CrawlLocked, acquire_all, jobdir_lock, scope_lock
+from crawler.crawllock import CrawlLock, CrawlLocked, jobdir_lock, scope_lock
 from crawler.distributed.keys import source_key
 from crawler.items import ArticleItem
 from crawler.jobdir import prepare_jobdir
@@ -77,6 +77,8 @@ T = TypeVar("T")
 DB_UNAVAILABLE = "db_unavailable"
 #: Close reason when another crawl took the scope's lock (its connection was lost).
 LOCK_LOST = "frontier_lock_lost"
+#: Close reason when another crawl of the scope holds its lock.
+LOCKED = "frontier_locked"
 #: Meta keys of this module: the request's frontier key, seeds (not recorded), requeued.
 KEY_META = "crawler_frontier_key"
 SEED_META = "crawler_frontier_seed"
@@ -162,6 +164,7 @@ class FrontierRecorder:
         self.max_unprocessed = max_unprocessed
         self.attempts = attempts
         self.backoff = backoff
+        self.deferred_lock: CrawlLock | None = None  # taken when the spider opens
         self.database: Database | None = None
         self.writer: BatchWriter | None = None
         self.current: Pass | None = None
@@ -189,9 +192,7 @@ class FrontierRecorder:
         scope = frontier_scope(spider.name, source, seeds)
         db_url = settings.get("CRAWLER_DB_URL") or "sqlite:///news.db"
         jobdir = settings.get("JOBDIR")
-        locks = [lock for lock in (scope_lock(db_url, scope),) if lock is not None]
-        locks += [jobdir_lock(jobdir)] if jobdir else []
-        acquire_all(locks)
+        locks, deferred = _take_locks(scope_lock(db_url, scope), jobdir)
         if jobdir:
             prepare_jobdir(Path(jobdir), queue_in_database=True)
         recorder = cls(
@@ -208,6 +209,7 @@ class FrontierRecorder:
             attempts=settings.getint("CRAWLER_DB_RETRIES", 4),
             backoff=settings.getfloat("CRAWLER_DB_RETRY_BACKOFF", 0.5),
         )
+        recorder.deferred_lock = deferred
         for handler, signal in (
             (recorder.spider_opened, signals.spider_opened),
             (recorder.spider_closed, signals.spider_closed),
@@ -223,9 +225,17 @@ class FrontierRecorder:
     async def spider_opened(self) -> None:
         run_id = self.stats.get_value("news/store/run_id")
         try:
+            if self.deferred_lock is not None:
+                await run_in_thread(self.deferred_lock.acquire)
+                self.locks.append(self.deferred_lock)
+                self.deferred_lock = None
             self.database = await run_in_thread(open_database, self.db_url)
             opening = await run_in_thread(self._retrying, self._open, run_id)
-        except (DatabaseUnavailable, SQLAlchemyError) as exc:
+        except CrawlLocked as exc:
+            logger.error("%s", exc)
+            self.down = True
+            raise CloseSpider(LOCKED) from None
+        except (DatabaseUnavailable, SQLAlchemyError, OSError) as exc:
             logger.error("frontier %s: %s", self.scope, exc)
             self.down = True
             raise CloseSpider(DB_UNAVAILABLE) from None
@@ -481,6 +491,32 @@ class FrontierRecorder:
                 logger.warning("frontier %s: %s; retrying", self.scope, exc)
                 time.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
+
+
+def _take_locks(
+    scope: CrawlLock | None, jobdir: str | None
+) -> tuple[list[CrawlLock], CrawlLock | None]:
+    """Take the scope's lock and the JOBDIR's: (held, deferred). `CrawlLocked` when another
+    crawl holds one; the scope's lock is deferred (to the spider's opening, which reports a
+    database that cannot be used) when the database cannot be reached now."""
+    held: list[CrawlLock] = []
+    deferred = None
+    if scope is not None:
+        try:
+            scope.acquire()
+            held.append(scope)
+        except (SQLAlchemyError, OSError):
+            deferred = scope
+    if jobdir:
+        lock = jobdir_lock(jobdir)
+        try:
+            lock.acquire()
+        except CrawlLocked:
+            for taken in held:
+                taken.release()
+            raise
+        held.append(lock)
+    return held, deferred
 
 
 def _is_plain(value: Any) -> bool:
