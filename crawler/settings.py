@@ -73,7 +73,7 @@ CRAWLER_MIN_BODY_CHARS = 200
 CRAWLER_MIN_TITLE_CHARS = 3
 CRAWLER_DEDUPE_MEMORY = 100_000
 CRAWLER_DB_BATCH_SIZE = 100
-CRAWLER_DB_FLUSH_INTERVAL = 5.0
+CRAWLER_DB_FLUSH_INTERVAL = 0.5
 CRAWLER_DB_RETRIES = 4
 CRAWLER_DB_RETRY_BACKOFF = 0.5
 CRAWLER_DB_BUSY_TIMEOUT = 30.0
@@ -152,6 +152,23 @@ EXTENSIONS: dict[str, int] = {}
 # Secrets (passwords in settings, URLs and the proxy environment) are masked in every log
 # line, including Scrapy's "Overridden settings" (crawler/net/redaction.py).
 EXTENSIONS.update({"crawler.net.redaction.SecretRedaction": 0})
+
+# --- crash safety: the database frontier (crawler/frontier.py) ----------------------
+# Every page request of a crawl is recorded per crawl scope (pending / in progress / done /
+# failed); a killed or stopped crawl's rerun queues again what was not done. Off under
+# CRAWLER_REDIS_URL (the Redis frontier keeps the state). Writes every
+# CRAWLER_FRONTIER_FLUSH_INTERVAL s or CRAWLER_FRONTIER_BATCH changes; a fetch holds its
+# URL's lease CRAWLER_FRONTIER_LEASE s; a failed URL is tried by at most
+# CRAWLER_FRONTIER_MAX_ATTEMPTS crawls of one pass.
+CRAWLER_FRONTIER = True
+CRAWLER_FRONTIER_FLUSH_INTERVAL = 0.5
+CRAWLER_FRONTIER_MAX_UNPROCESSED = 16
+CRAWLER_FRONTIER_BATCH = 500
+CRAWLER_FRONTIER_LEASE = 600.0
+CRAWLER_FRONTIER_MAX_ATTEMPTS = 3
+EXTENSIONS.update({"crawler.frontier.FrontierRecorder": 100})
+SPIDER_MIDDLEWARES.update({"crawler.middlewares.frontier.FrontierSpiderMiddleware": 5})
+DOWNLOADER_MIDDLEWARES.update({"crawler.middlewares.frontier.FrontierDownloaderMiddleware": 5})
 
 # --- crawling: spiders, extraction pool, progress (spiders/, crawler/pool.py) --------
 # Pages fetched per crawler and run (0 = no limit); DEPTH_LIMIT bounds link depth.
