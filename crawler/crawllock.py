@@ -181,15 +181,18 @@ def acquire_all(locks: list[CrawlLock]) -> None:
         raise
 
 
-def lock_problem(locks: list[CrawlLock]) -> str | None:
+def probe_locks(locks: list[CrawlLock]) -> str | None:
     """Why a crawl needing ``locks`` cannot start now (another holds one), or None.
 
     The locks are taken and released at once: a check before any work, not a reservation.
+    A database that cannot be reached is not reported here (opening it reports it).
     """
     try:
         acquire_all(locks)
     except CrawlLocked as exc:
         return str(exc)
+    except (sa.exc.SQLAlchemyError, OSError):
+        return None
     for lock in reversed(locks):
         lock.release()
     return None

@@ -44,7 +44,7 @@ from scrapy.utils.request import request_from_dict
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 
-from crawler.crawllock import CrawlLock, CrawlLocked, jobdir_lock, scope_lock
+from crawler.crawllock import CrawlLock, CrawlLocked, jobdir_lock, probe_locks, scope_lock
 from crawler.distributed.keys import source_key
 from crawler.items import ArticleItem
 from crawler.jobdir import prepare_jobdir
@@ -67,6 +67,7 @@ from crawler.storage.writer import TRANSIENT
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
     from scrapy.spiders import Spider
     from scrapy.statscollectors import StatsCollector
 
@@ -99,7 +100,21 @@ _POLL = 0.02
 
 def frontier_scope(spider: str, source: str | None, seeds: Sequence[str]) -> str:
     """The scope of a crawl: its source (or a name derived from its seeds) and spider."""
-    return f"{source_key(source, seeds)}:{spider}"
+    return f"{source_key(source, list(dict.fromkeys(seeds)))}:{spider}"
+
+
+def lock_problem(
+    settings: BaseSettings, spider: str, source: str | None, seeds: Sequence[str]
+) -> str | None:
+    """Why a crawl with these crawler ``settings`` cannot start now (another crawl holds its
+    scope or its JOBDIR), or None; a check before any work, not a reservation."""
+    if not settings.getbool("CRAWLER_FRONTIER", True) or settings.get("CRAWLER_REDIS_URL"):
+        return None
+    db_url = settings.get("CRAWLER_DB_URL") or "sqlite:///news.db"
+    scope = frontier_scope(spider, settings.get("CRAWLER_SOURCE") or source, seeds)
+    jobdir = settings.get("JOBDIR")
+    locks = [lock for lock in (scope_lock(db_url, scope),) if lock is not None]
+    return probe_locks(locks + ([jobdir_lock(jobdir)] if jobdir else []))
 
 
 def request_kind(request: Request) -> str:

@@ -37,8 +37,8 @@ ERROR_CHARS = 500
 
 
 def frontier_key(url: str) -> str:
-    """The frontier key of ``url``: the database key of its canonical form."""
-    return url_key(canonicalize_url(url))
+    """The frontier key of ``url``: the database key of its sanitised canonical form."""
+    return url_key(canonicalize_url(clean_text(url)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,3 +36,11 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]
 
 def base_url(server: SiteServer) -> str:
     return server.base_url(SITE)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """An empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(name)
+    return url
