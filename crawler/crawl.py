@@ -16,6 +16,7 @@ from scrapy.spiders import Spider
 
 from crawler.distributed.frontier import redis_problem
 from crawler.extraction.options import SiteOverrides
+from crawler.frontier import lock_problem
 from crawler.pool import ExtractionPool
 from crawler.progress import CrawlCounts, crawl_label
 from crawler.storage import DatabaseUnavailable, open_database
@@ -103,6 +104,10 @@ def run_crawls(configs: Sequence[CrawlConfig]) -> list[CrawlSummary]:
     crawlers = [
         Crawler(_SPIDERS[kind], _crawler_settings(base, config, kind)) for config, kind, _ in plans
     ]
+    for crawler, (config, kind, kwargs) in zip(crawlers, plans, strict=True):
+        seeds = [url for arg in _SEED_ARGS if arg in kwargs for url in kwargs[arg]]
+        if problem := lock_problem(crawler.settings, kind, config.source, seeds):
+            raise CrawlError(problem)
     pool = ExtractionPool.from_crawler(crawlers[0])
     started = time.monotonic()
     try:
@@ -124,6 +129,8 @@ def exit_status(summaries: Sequence[CrawlSummary]) -> int:
     return next((s.exit_status for s in summaries if s.exit_status), 0)
 
 
+#: The spider arguments that hold a crawl's seed URLs.
+_SEED_ARGS = ("start_urls", "feeds", "sitemaps", "urls")
 _SPIDERS: dict[str, type[Spider]] = {
     "site": SiteSpider,
     "feed": FeedSpider,
