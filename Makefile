@@ -34,8 +34,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/throughput.py
 
 audit: $(TEST_STAMP)
-	$(BIN)/pip install --quiet pip-audit
-	$(BIN)/pip-audit --skip-editable
+	bash .ci/audit
 
 clean:
 	rm -rf $(VENV) news.db news.db-wal news.db-shm .pytest_cache
