@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import lxml.etree
 import lxml.html
 
 from crawler.extraction.body import Block, extract_main_text, html_blocks, join_blocks, select_all
@@ -17,6 +18,10 @@ from crawler.extraction.options import ExtractionOptions
 from crawler.extraction.recover import recover_missing
 from crawler.items import Article
 
+#: How many elements before the headline are read for site taglines and kickers.
+_ABOVE_HEADLINE_ELEMENTS = 2000
+#: Texts before the headline longer than this are not a tagline or a kicker.
+_ABOVE_HEADLINE_CHARS = 200
 #: `` - Site``, `` | Site``: the site name some titles end with.
 _TITLE_SUFFIX = re.compile(r"\s+[-|–—:·]\s+[^-|–—:·]{1,60}$")
 
@@ -44,6 +49,7 @@ def extract_article(
         headlines=_headlines(tree, meta.title, main.meta.get("title")),
         byline_lines=meta.byline_lines,
         summaries=_summaries(tree, meta.description),
+        above_headline=_above_headline(tree),
     )
     provenance = dict(meta.provenance)
     chosen = _override_blocks(tree, options.overrides.body)
@@ -92,6 +98,40 @@ def _headlines(tree: lxml.html.HtmlElement, *titles: str | None) -> tuple[str, .
     found += [h1.text_content() for h1 in tree.iter("h1")]
     found += [title.text_content() for title in tree.iter("title")]
     return tuple({form for text in found for form in (text, _TITLE_SUFFIX.sub("", text))})
+
+
+def _above_headline(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
+    """Short texts before the first ``<h1>`` in page order (site header, tagline, kicker).
+
+    Only elements that do not contain the headline count, and only the first
+    `_ABOVE_HEADLINE_ELEMENTS` elements are looked at.
+    """
+    headline = next(tree.iter("h1"), None)
+    if headline is None:
+        return ()
+    ancestors = set(headline.iterancestors())
+    found: list[str] = []
+    for count, element in enumerate(tree.iter(lxml.etree.Element)):
+        if element is headline or count > _ABOVE_HEADLINE_ELEMENTS:
+            break
+        if element not in ancestors and element.tag not in ("script", "style", "head"):
+            text = _short_text(element, _ABOVE_HEADLINE_CHARS)
+            if text:
+                found.append(text)
+    return tuple(dict.fromkeys(found))
+
+
+def _short_text(element: lxml.html.HtmlElement, limit: int) -> str | None:
+    """The element's text when it has at most ``limit`` characters (read no further)."""
+    parts: list[str] = []
+    size = 0
+    for part in element.itertext():
+        size += len(part)
+        if size > limit * 4:
+            return None
+        parts.append(part)
+    text = " ".join("".join(parts).split())
+    return text if len(text) <= limit else None
 
 
 def _summaries(tree: lxml.html.HtmlElement, description: str | None) -> tuple[str, ...]:

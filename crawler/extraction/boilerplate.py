@@ -53,6 +53,10 @@ _PROMPTS = re.compile(
     r"(?:sign up|subscribe|register)\b[^.!?]{0,80}\b(?:newsletter|inbox|updates|alerts|"
     r"digest|briefing)|subscribe (?:now|today|to (?:our|the))\b|"
     r"(?:get|receive) (?:the|our)\b[^.!?]{0,60}\b(?:newsletter|inbox)|"
+    r"(?:this|the) (?:article|story|content|piece|report) is (?:only |exclusively )?"
+    r"(?:for|available (?:to|for|only to)|reserved for|open to) (?:our )?(?:paid |premium )?"
+    r"(?:subscribers|members)\b|subscribe\b[^.!?]{0,80}\bto (?:continue|keep) reading\b|"
+    r"already (?:a |an )?(?:subscriber|member)\b|(?:for )?subscribers? only\W*$|"
     r"(?:\d+\s+)?comments?\W*$|(?:leave|post|add|view|show|load) (?:a |the |your )?"
     r"(?:\d+ )?comments?\b|join the (?:conversation|discussion)\b|"
     r"(?:photo|photograph|image|picture|pic|video|illustration|graphic)s?"
@@ -119,7 +123,8 @@ _TAIL_LINE = re.compile(
     r"thanks? (?:you )?for (?:signing up|subscribing|reading)\b|keep an eye on your inbox|"
     r"(?:sorry!?|an error has occurred|there was an error)\b|explore further\b|"
     r"updated (?:at|on)\b[^.!?]{0,40}$|listen to\b|download\s*:|"
-    r"(?:this|the) (?:article|story) (?:has been|was) (?:sent|shared)\b|thank you\W*$"
+    r"(?:this|the) (?:article|story) (?:has been|was) (?:sent|shared)\b|thank you\W*$|"
+    r"premium(?: content| article| story)?\W*$"
     r")",
     re.IGNORECASE,
 )
@@ -146,12 +151,15 @@ class PageHints:
     """What the page says about itself, to recognise lines that are not body text.
 
     ``headlines``: every form of the headline; ``byline_lines``: visible byline/date lines;
-    ``summaries``: the page's description(s), which a standfirst above the body repeats.
+    ``summaries``: the page's description(s), which a standfirst above the body repeats;
+    ``above_headline``: short texts the page shows before its headline (site taglines,
+    kickers), which are not article text when they open the body.
     """
 
     headlines: tuple[str, ...] = ()
     byline_lines: tuple[str, ...] = ()
     summaries: tuple[str, ...] = ()
+    above_headline: tuple[str, ...] = ()
 
 
 def strip_boilerplate(blocks: Sequence[Block], hints: PageHints) -> tuple[Block, ...]:
@@ -214,15 +222,17 @@ def _without_share_suffix(block: Block) -> Block:
 
 
 def _strip_head(blocks: list[Block], hints: PageHints) -> list[Block]:
-    """Drop headings and kicker links before the first paragraph, and headline/byline/date
-    lines near the top. A standfirst written as sentences stays, even marked up as a
+    """Drop headings, kicker links and lines shown above the headline before the first
+    paragraph, and headline/byline/date lines near the top. A standfirst written as sentences stays, even marked up as a
     heading, unless it repeats the page's description (which keeps it)."""
     titles = {key for h in hints.headlines if (key := comparable(h))}
     bylines = {key for line in hints.byline_lines if (key := comparable(line))}
     summaries = [key for text in hints.summaries if (key := comparable(text))]
+    above = {key for text in hints.above_headline if (key := comparable(text))}
     start = 0
     while start < len(blocks) and (
         _is_heading_above(blocks[start], summaries)
+        or (comparable(blocks[start].text) in above and not _is_solid(blocks[start]))
         or is_teaser_link(blocks[start])
         or _is_head_line(blocks[start].text, titles, bylines)
         or _URL_LINE.fullmatch(blocks[start].text)

@@ -118,3 +118,19 @@ def test_extraction_is_deterministic_and_leaves_no_trace() -> None:
                 + "</article>")  # fmt: skip
     first, second = extract_article(html, URL, NOW), extract_article(html.encode(), URL, NOW)
     assert first == second
+
+
+def test_a_site_tagline_in_the_header_above_the_headline_is_not_body_text() -> None:
+    html = (
+        "<html><head><title>Harbour bridge reopens</title></head><body>"
+        "<header class='site-header'><div class='container'>"
+        "<a class='logo' href='/'><span>Example News</span></a>"
+        "<p class='tagline'>Harbour and shipping news</p><nav class='main-nav'><ul>"
+        "<li><a href='/'>Home</a></li><li><a href='/news/'>News</a></li></ul></nav>"
+        "</div></header><div class='container'><div class='row'><div class='article-main'>"
+        "<div class='news-heading'><h1>Harbour bridge reopens</h1></div><div class='news-content'>"
+        + "".join(f"<p>{p}</p>" for p in PARAS)
+        + "</div></div></div></div>"
+        "<footer><a href='/contact'>Contact</a></footer></body></html>"
+    )
+    assert paragraphs(extract_article(html, URL, NOW).body) == PARAS

@@ -144,6 +144,30 @@ def test_credits_and_contacts_after_the_article_go(line: str) -> None:
     assert body([*map(p, PARAGRAPHS), p(line)]) == PARAGRAPHS
 
 
+def test_a_site_tagline_shown_above_the_headline_goes() -> None:
+    tagline = "Defence and aerospace news"
+    hints = PageHints((HEADLINE,), above_headline=("Home News Features", tagline))
+    kept = strip_boilerplate([p(tagline), *map(p, PARAGRAPHS)], hints)
+    assert [b.text for b in kept] == PARAGRAPHS
+
+
+def test_a_paragraph_shown_above_the_headline_stays_when_it_is_a_sentence() -> None:
+    hints = PageHints((HEADLINE,), above_headline=(PARAGRAPHS[0],))
+    assert [b.text for b in strip_boilerplate(list(map(p, PARAGRAPHS)), hints)] == PARAGRAPHS
+
+
+def test_a_paywall_prompt_after_the_teaser_goes() -> None:
+    prompt = [p("Premium"),
+              p("This article is for subscribers. Subscribe to The Herald to continue reading."),
+              p("Already a subscriber? Sign in", link_share=1.0)]  # fmt: skip
+    assert body([*map(p, PARAGRAPHS), *prompt]) == PARAGRAPHS
+
+
+def test_a_sentence_about_subscribers_stays() -> None:
+    sentence = "The utility said premium subscribers of its alert service were told first."
+    assert body([*map(p, PARAGRAPHS), p(sentence)]) == [*PARAGRAPHS, sentence]
+
+
 def test_share_suffix_glued_to_a_quote_is_removed() -> None:
     quote = "Every online business exists in the space-time continuum.Click To Tweet"
     kept = body([p(PARAGRAPHS[0]), p(quote), *map(p, PARAGRAPHS[1:])])
