@@ -71,10 +71,12 @@ _TIE = 0.02
 def decode_document(
     html: bytes | str, content_type: str | None, max_bytes: int
 ) -> tuple[str, tuple[str, ...]]:
-    """The document as text plus flags (``encoding_replaced``); raises `ExtractionError`.
+    """The document as text plus flags; raises `ExtractionError`.
 
-    The charset comes from the HTTP ``content_type`` when it names one, else a BOM, else a
+    The charset comes from a BOM, else the HTTP ``content_type`` when it names one, else a
     ``<meta charset>`` / ``http-equiv`` declaration, else strict UTF-8, else detection.
+    Flags: ``encoding_replaced`` (undecodable bytes substituted), ``encoding_conflict``
+    (a declared legacy charset was overruled because the bytes are valid multi-byte UTF-8).
     """
     _check_media_type(content_type)
     size = len(html)
@@ -83,13 +85,13 @@ def decode_document(
     if isinstance(html, bytes):
         if html.startswith(_BINARY_MAGIC):
             raise NotHtml("binary data")
-        text, replaced = _decode_bytes(html, content_type)
+        text, flags = _decode_bytes(html, content_type)
     else:
-        text, replaced = html, False
+        text, flags = html, ()
     if not text.strip():
         raise EmptyDocument("document is empty")
     _check_looks_like_html(text)
-    return _CONTROL_CHARS.sub("", text), ("encoding_replaced",) if replaced else ()
+    return _CONTROL_CHARS.sub("", text), flags
 
 
 def parse_document(text: str, max_elements: int) -> lxml.html.HtmlElement:
@@ -127,19 +129,28 @@ def _check_looks_like_html(text: str) -> None:
         raise NotHtml("no HTML markup")
 
 
-def _decode_bytes(data: bytes, content_type: str | None) -> tuple[str, bool]:
-    """``(text, replaced)``: replaced is true when undecodable bytes were substituted."""
+def _decode_bytes(data: bytes, content_type: str | None) -> tuple[str, tuple[str, ...]]:
+    """The text and its decoding flags (see `decode_document`)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _decode(data[len(bom) :], encoding)
     declared = _charset_from_header(content_type) or _charset_from_meta(data)
+    utf8 = _strict_utf8(data)
+    if declared and declared != "utf-8" and utf8 is not None and not utf8.isascii():
+        # Legacy text is almost never valid UTF-8 with multi-byte sequences: the label lies.
+        return utf8, ("encoding_conflict",)
     if declared:
         return _decode(data, declared)
-    try:
-        return data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        pass
+    if utf8 is not None:
+        return utf8, ()
     return _decode(data, _detect(data[:_DETECT_BYTES]))
+
+
+def _strict_utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _detect(sample: bytes) -> str:
@@ -159,11 +170,11 @@ def _detect(sample: bytes) -> str:
     return best.encoding
 
 
-def _decode(data: bytes, encoding: str) -> tuple[str, bool]:
+def _decode(data: bytes, encoding: str) -> tuple[str, tuple[str, ...]]:
     try:
-        return data.decode(encoding), False
+        return data.decode(encoding), ()
     except UnicodeDecodeError:
-        return data.decode(encoding, errors="replace"), True
+        return data.decode(encoding, errors="replace"), ("encoding_replaced",)
 
 
 def _charset_from_header(content_type: str | None) -> str | None:

@@ -61,6 +61,19 @@ def test_undeclared_non_utf8_bytes_are_detected() -> None:
     assert "cr\u00eapes du caf\u00e9" in text
 
 
+@pytest.mark.parametrize("header", ["windows-1251", "windows-1252", "koi8-r", "shift_jis"])
+def test_utf8_bytes_under_a_wrong_legacy_label_are_read_as_utf8_and_flagged(header: str) -> None:
+    data = page("\u041f\u0440\u0438\u0432\u0435\u0442, caf\u00e9", '<meta charset="utf-8">')
+    text, flags = decode_document(data.encode("utf-8"), f"text/html; charset={header}", LIMIT)
+    assert "\u041f\u0440\u0438\u0432\u0435\u0442, caf\u00e9" in text
+    assert flags == ("encoding_conflict",)
+
+
+def test_ascii_under_a_legacy_label_is_no_conflict() -> None:
+    text, flags = decode_document(page("plain").encode(), "text/html; charset=koi8-r", LIMIT)
+    assert "plain" in text and flags == ()
+
+
 def test_undecodable_bytes_are_replaced_and_flagged() -> None:
     data = page("ok").encode() + b"\xff\xfe\xfa bad"
     text, flags = decode_document(data, "text/html; charset=utf-8", LIMIT)

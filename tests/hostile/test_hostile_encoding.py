@@ -59,26 +59,7 @@ def test_a_bom_wins_over_the_header(language):
 
 @pytest.mark.parametrize(
     "language",
-    [
-        pytest.param(
-            "ru",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="H1 (decode): a UTF-8 body with <meta charset=utf-8> served as "
-                "windows-1251 is decoded as cp1251: mojibake, no U+FFFD, no flag",
-            ),
-        ),
-        pytest.param(
-            "fr",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="H1 (decode): same for French: 'annoncГ©', no flag",
-            ),
-        ),
-        "zh",
-        "ja",
-        "ko",
-    ],
+    ["ru", "fr", "zh", "ja", "ko"],
 )
 def test_a_utf8_body_under_a_wrong_legacy_header_is_clean_or_flagged(language):
     html, expected = _page(language, charset_meta=True)
