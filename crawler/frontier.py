@@ -17,7 +17,7 @@ resume: its pending and in-progress URLs are queued again, and what it finished 
 fetched again.
 
 Settings: ``CRAWLER_FRONTIER`` (on; off under ``CRAWLER_REDIS_URL``, whose Redis frontier
-does this job), ``CRAWLER_FRONTIER_FLUSH_INTERVAL`` (1 s), ``CRAWLER_FRONTIER_BATCH``
+does this job), ``CRAWLER_FRONTIER_FLUSH_INTERVAL`` (0.5 s), ``CRAWLER_FRONTIER_BATCH``
 (500), ``CRAWLER_FRONTIER_LEASE`` (seconds a fetch may hold its URL, 600),
 ``CRAWLER_FRONTIER_MAX_ATTEMPTS`` (crawls that may try a failed URL, 3),
 ``CRAWLER_FRONTIER_MAX_UNPROCESSED`` (pages fetched or being fetched, not yet through their
@@ -157,7 +157,7 @@ class FrontierRecorder:
         scope: str,
         source: str | None,
         locks: list[CrawlLock],
-        flush_interval: float = 1.0,
+        flush_interval: float = 0.5,
         batch: int = 500,
         lease: float = 600.0,
         max_attempts: int = 3,
@@ -216,7 +216,7 @@ class FrontierRecorder:
             scope,
             source,
             locks,
-            flush_interval=settings.getfloat("CRAWLER_FRONTIER_FLUSH_INTERVAL", 1.0),
+            flush_interval=settings.getfloat("CRAWLER_FRONTIER_FLUSH_INTERVAL", 0.5),
             batch=settings.getint("CRAWLER_FRONTIER_BATCH", 500),
             lease=settings.getfloat("CRAWLER_FRONTIER_LEASE", 600.0),
             max_attempts=settings.getint("CRAWLER_FRONTIER_MAX_ATTEMPTS", 3),

@@ -40,7 +40,7 @@ class StorePipeline:
     """Stores `ArticleItem`s in batches and records the crawl in ``crawl_runs``.
 
     Settings: ``CRAWLER_DB_URL``; ``CRAWLER_DB_BATCH_SIZE`` (items per transaction, 100);
-    ``CRAWLER_DB_FLUSH_INTERVAL`` (seconds between timed flushes, 1); ``CRAWLER_DB_RETRIES``
+    ``CRAWLER_DB_FLUSH_INTERVAL`` (seconds between timed flushes, 0.2); ``CRAWLER_DB_RETRIES``
     (attempts per batch, 4) and ``CRAWLER_DB_RETRY_BACKOFF`` (first delay, 0.5 s);
     ``CRAWLER_DB_BUSY_TIMEOUT`` (SQLite lock wait, 30 s); ``CRAWLER_RUN_ID`` (a run the caller
     already started, else one is started here for ``CRAWLER_SOURCE`` / ``CRAWLER_SOURCES``).
@@ -59,7 +59,7 @@ class StorePipeline:
         crawler: Crawler,
         db_url: str,
         batch_size: int = 100,
-        flush_interval: float = 1.0,
+        flush_interval: float = 0.2,
         attempts: int = 4,
         backoff: float = 0.5,
         busy_timeout: float = 30.0,
@@ -94,7 +94,7 @@ class StorePipeline:
             crawler,
             settings.get("CRAWLER_DB_URL") or "sqlite:///news.db",
             batch_size=settings.getint("CRAWLER_DB_BATCH_SIZE", 100),
-            flush_interval=settings.getfloat("CRAWLER_DB_FLUSH_INTERVAL", 1.0),
+            flush_interval=settings.getfloat("CRAWLER_DB_FLUSH_INTERVAL", 0.2),
             attempts=settings.getint("CRAWLER_DB_RETRIES", 4),
             backoff=settings.getfloat("CRAWLER_DB_RETRY_BACKOFF", 0.5),
             busy_timeout=settings.getfloat("CRAWLER_DB_BUSY_TIMEOUT", 30.0),

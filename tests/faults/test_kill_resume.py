@@ -89,7 +89,8 @@ def kill_and_resume(
     assert query(db_url, "SELECT count(*) FROM frontier_scopes WHERE open") == [(0,)]
     requests = page_requests(server, "news")
     refetched = sum(count - 1 for count in requests.values())
-    print(f"kills {killed}, pages {len(requests)}, requested again {refetched}")
+    listings = sum(count - 1 for path, count in requests.items() if not path.startswith("/news/"))
+    print(f"kills {killed}, pages {len(requests)}, again {refetched} ({listings} listings)")
     assert refetched <= REFETCH_LIMIT * len(requests), requests.most_common(5)
     return KillResult(killed, len(requests), refetched)
 
