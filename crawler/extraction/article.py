@@ -8,7 +8,14 @@ from datetime import datetime
 import lxml.etree
 import lxml.html
 
-from crawler.extraction.body import Block, extract_main_text, html_blocks, join_blocks, select_all
+from crawler.extraction.body import (
+    Block,
+    count_words,
+    extract_main_text,
+    html_blocks,
+    join_blocks,
+    select_all,
+)
 from crawler.extraction.boilerplate import PageHints, strip_boilerplate
 from crawler.extraction.classify import is_article_page
 from crawler.extraction.decode import decode_document, parse_document
@@ -78,7 +85,7 @@ def extract_article(
         site_name=meta.site_name,
         tags=meta.tags,
         image_url=meta.image_url,
-        word_count=len(body.split()),
+        word_count=count_words(body),
         is_article=is_article_page(url, meta, tree, [b.text for b in blocks]),
         provenance=provenance,
         flags=decode_flags + meta.flags,

@@ -46,6 +46,12 @@ _HIDDEN = (
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _WORD_CHAR = re.compile(r"\w")
+#: Han ideographs and kana: Chinese and Japanese are written without spaces between words.
+_CJK_CHAR = re.compile(
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+)
+#: Han and kana characters per word (Chinese and Japanese words average about two).
+_CJK_CHARS_PER_WORD = 2
 _BLOCK_TAGS = "self::p or self::h2 or self::h3 or self::h4 or self::li or self::blockquote"
 #: Paragraph-like elements not inside another one; a div counts when it holds none.
 _LEAF_BLOCKS = (
@@ -163,6 +169,21 @@ def clean_text(text: str) -> str:
     too: mostly ``&nbsp;`` left by editors) made one plain space."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     return _SPACES.sub(" ", text).strip()
+
+
+def count_words(text: str) -> int:
+    """Words in ``text``: whitespace-separated tokens, where Han and kana count as one word
+    per two characters (rounded up per token), so Chinese and Japanese are not one "word"
+    per sentence. Text without Han or kana counts exactly as ``len(text.split())``."""
+    words = 0
+    for token in text.split():
+        cjk = len(_CJK_CHAR.findall(token))
+        if not cjk:
+            words += 1
+            continue
+        words += -(-cjk // _CJK_CHARS_PER_WORD)
+        words += 1 if _WORD_CHAR.search(_CJK_CHAR.sub("", token)) else 0
+    return words
 
 
 def join_blocks(blocks: Iterable[Block]) -> str:

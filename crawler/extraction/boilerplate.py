@@ -223,8 +223,9 @@ def _without_share_suffix(block: Block) -> Block:
 
 def _strip_head(blocks: list[Block], hints: PageHints) -> list[Block]:
     """Drop headings, kicker links and lines shown above the headline before the first
-    paragraph, and headline/byline/date lines near the top. A standfirst written as sentences stays, even marked up as a
-    heading, unless it repeats the page's description (which keeps it)."""
+    paragraph, and headline/byline/date lines near the top. A standfirst written as
+    sentences stays, even marked up as a heading, unless it repeats the page's description
+    (which keeps it)."""
     titles = {key for h in hints.headlines if (key := comparable(h))}
     bylines = {key for line in hints.byline_lines if (key := comparable(line))}
     summaries = [key for text in hints.summaries if (key := comparable(text))]

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
+from crawler.extraction.body import count_words
 from crawler.extraction.boilerplate import comparable
 from crawler.extraction.metadata import Metadata
 
@@ -76,7 +77,7 @@ def is_article_page(
     JSON-LD/OpenGraph type, a body made of link texts, or many teaser blocks.
     """
     types = {t.casefold() for t in meta.page_types}
-    words = sum(len(p.split()) for p in paragraphs)
+    words = sum(count_words(p) for p in paragraphs)
     typed_article = bool(types & _ARTICLE_TYPES)
     if not typed_article and (types & _NON_ARTICLE_TYPES):
         return False

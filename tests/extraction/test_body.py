@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from crawler.extraction import ExtractionOptions, SiteOverrides, extract_article
+from crawler.extraction.body import count_words
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 URL = "https://news.example.com/2024/05/31/harbour-bridge-reopens"
@@ -134,3 +135,18 @@ def test_a_site_tagline_in_the_header_above_the_headline_is_not_body_text() -> N
         "<footer><a href='/contact'>Contact</a></footer></body></html>"
     )
     assert paragraphs(extract_article(html, URL, NOW).body) == PARAS
+
+
+def test_words_are_counted_for_scripts_written_without_spaces() -> None:
+    assert count_words("The bridge reopened on Friday, officials said.") == 7
+    assert count_words("市政府周三宣布，新图书馆将开放。") == 7  # 14 Han characters, two per word
+    assert count_words("新しい図書館は来月開館します。") == 7  # Han and kana alike
+    assert count_words("東京2024 大会") == 3  # the digits are one word beside the Han
+    assert count_words("서울시는 수요일 발표했다") == 3  # Korean is written with spaces
+
+
+def test_a_chinese_article_has_a_word_count_that_reflects_its_length() -> None:
+    sentence = "市政府周三宣布，城东的新图书馆将于下个月正式对外开放，馆内藏书超过三十万册。"
+    html = page("<article><h1>新图书馆下月开放</h1>" + f"<p>{sentence}</p>" * 8 + "</article>")
+    article = extract_article(html, URL, NOW)
+    assert article.word_count == 8 * count_words(sentence) and article.is_article

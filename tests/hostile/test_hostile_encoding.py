@@ -66,20 +66,7 @@ def test_a_utf8_body_under_a_wrong_legacy_header_is_clean_or_flagged(language):
     _clean_or_flagged(html.encode("utf-8"), "text/html; charset=windows-1251", expected)
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param(
-            language,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="H1 (classify): is_article counts whitespace words; a 1,000-character "
-                "Chinese or Japanese article has word_count 24 and is never stored",
-            ),
-        )
-        for language in ("zh", "ja")
-    ],
-)
+@pytest.mark.parametrize("language", ["zh", "ja"])
 def test_a_chinese_or_japanese_article_is_an_article(language):
     html = news_html("T", TEXTS[language] * 6, lang=language)
     article = extract_article(html.encode("utf-8"), URL, FETCHED, content_type="text/html")
