@@ -22,7 +22,8 @@ does this job), ``CRAWLER_FRONTIER_FLUSH_INTERVAL`` (0.5 s), ``CRAWLER_FRONTIER_
 ``CRAWLER_FRONTIER_MAX_ATTEMPTS`` (crawls that may try a failed URL, 3),
 ``CRAWLER_FRONTIER_MAX_UNPROCESSED`` (pages fetched or being fetched, not yet through their
 callback, 16; 0 = no bound; see `FrontierRecorder.admit`), ``CRAWLER_DB_URL``,
-``CRAWLER_DB_RETRIES``, ``CRAWLER_DB_RETRY_BACKOFF``, ``CRAWLER_SOURCE``, ``JOBDIR``.
+``CRAWLER_DB_RETRIES``, ``CRAWLER_DB_RETRY_BACKOFF``, ``CRAWLER_DB_BUSY_TIMEOUT``,
+``CRAWLER_SOURCE``, ``JOBDIR``.
 Stats: ``news/frontier/<recorded|requeued|commits|resumed|epoch>``, ``drop/frontier_done``.
 """
 
@@ -164,6 +165,7 @@ class FrontierRecorder:
         max_unprocessed: int = 16,
         attempts: int = 4,
         backoff: float = 0.5,
+        busy_timeout: float = 30.0,
     ) -> None:
         assert crawler.stats is not None
         self.crawler = crawler
@@ -179,6 +181,7 @@ class FrontierRecorder:
         self.max_unprocessed = max_unprocessed
         self.attempts = attempts
         self.backoff = backoff
+        self.busy_timeout = busy_timeout
         self.deferred_lock: CrawlLock | None = None  # taken when the spider opens
         self.database: Database | None = None
         self.writer: BatchWriter | None = None
@@ -223,6 +226,7 @@ class FrontierRecorder:
             max_unprocessed=settings.getint("CRAWLER_FRONTIER_MAX_UNPROCESSED", 16),
             attempts=settings.getint("CRAWLER_DB_RETRIES", 4),
             backoff=settings.getfloat("CRAWLER_DB_RETRY_BACKOFF", 0.5),
+            busy_timeout=settings.getfloat("CRAWLER_DB_BUSY_TIMEOUT", 30.0),
         )
         recorder.deferred_lock = deferred
         for handler, signal in (
@@ -244,7 +248,9 @@ class FrontierRecorder:
                 await run_in_thread(self.deferred_lock.acquire)
                 self.locks.append(self.deferred_lock)
                 self.deferred_lock = None
-            self.database = await run_in_thread(open_database, self.db_url)
+            self.database = await run_in_thread(
+                open_database, self.db_url, busy_timeout=self.busy_timeout
+            )
             opening = await run_in_thread(self._retrying, self._open, run_id)
         except CrawlLocked as exc:
             logger.error("%s", exc)
