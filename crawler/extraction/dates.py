@@ -82,7 +82,7 @@ MONTH_NUMBERS = {
 _MON = r"(?P<mon>[^\W\d_]{3,9})\.?"
 _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th|er)?\.?"
 _YEAR = r"(?P<y>(?:19|20)\d\d)"
-_NAMED_DATES = (
+NAMED_DATES = (
     re.compile(rf"\b{_DAY}[\s-]*(?:de\s+)?{_MON}[\s,-]+(?:de\s+)?{_YEAR}\b"),
     re.compile(rf"\b{_MON}\s+{_DAY},?\s+{_YEAR}\b"),
 )
@@ -243,7 +243,7 @@ def _read_fast(raw: str, context: DateContext) -> ParsedDate | None:
 
 def _find_days(lowered: str, context: DateContext) -> tuple[list[date], tuple[int, int]] | None:
     """The day(s) a string names: one, or two readings of an ambiguous numeric date."""
-    for pattern in _NAMED_DATES:
+    for pattern in NAMED_DATES:
         for match in pattern.finditer(lowered):
             month = MONTH_NUMBERS.get(match["mon"])
             if month is not None:
@@ -256,15 +256,15 @@ def _find_days(lowered: str, context: DateContext) -> tuple[list[date], tuple[in
     if numeric is None:
         return None
     first, second = int(numeric["a"]), int(numeric["b"])
-    year = _full_year(numeric["y"], context)
-    orders = _numeric_orders(first, second, numeric.group(2), context.date_order)
+    year = full_year(numeric["y"], context)
+    orders = numeric_orders(first, second, numeric.group(2), context.date_order)
     return _days(
         [(year, second, first) if order == "DMY" else (year, first, second) for order in orders],
         numeric.span(),
     )
 
 
-def _numeric_orders(
+def numeric_orders(
     first: int, second: int, separator: str, order: DateOrder | None
 ) -> tuple[str, ...]:
     """How to read ``first/second/year``: one order, or both when nothing decides."""
@@ -277,7 +277,7 @@ def _numeric_orders(
     return ("DMY", "MDY")
 
 
-def _full_year(text: str, context: DateContext) -> int:
+def full_year(text: str, context: DateContext) -> int:
     if len(text) == 4:
         return int(text)
     year = 2000 + int(text)

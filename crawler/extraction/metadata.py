@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -19,6 +19,7 @@ from crawler.extraction.meta_tags import read_meta_tags
 from crawler.extraction.options import ExtractionOptions
 from crawler.extraction.page_regions import full_name
 from crawler.extraction.published import DateChoice, choose_date
+from crawler.extraction.stated_days import page_states_day
 from crawler.extraction.visible import VisibleFacts, read_visible
 from crawler.items import Layer
 
@@ -121,7 +122,8 @@ def extract_metadata(
     near, far = (visible.published, None) if visible.published_near else (None, visible.published)
     published_choice = choose_date(
         [("json-ld", [ld.published_raw]), ("meta", meta.published), ("visible-text", [near]),
-         ("trafilatura", [_text(traf.get("date"))]), ("visible-text", [far])],
+         ("trafilatura", [_stated_date(_text(traf.get("date")), tree, url, context)]),
+         ("visible-text", [far])],
         context, url,
     )  # fmt: skip
     published = pick.dated("published_at", published_choice, overrides.published)
@@ -313,6 +315,18 @@ def _selected_text(tree: lxml.html.HtmlElement, selector: str | None) -> str | N
     element = _selected(tree, selector)
     text = " ".join(element.text_content().split()) if element is not None else ""
     return text or None
+
+
+def _stated_date(
+    day: str | None, tree: lxml.html.HtmlElement, url: str, context: DateContext
+) -> str | None:
+    """Trafilatura's ``YYYY-MM-DD`` when the page prints that day in full: htmldate fills in
+    a day for ``May 2024`` or ``2024`` and guesses the order of ``01/02/2024``."""
+    try:
+        parsed = date.fromisoformat(day) if day else None
+    except ValueError:
+        return None
+    return day if parsed is not None and page_states_day(tree, url, parsed, context) else None
 
 
 def _split_names(values: Iterable[str]) -> tuple[str, ...]:

@@ -227,13 +227,40 @@ def test_other_publication_date_meta_names(tag: str, day: int) -> None:
 
 def test_trafilatura_fields_are_the_third_layer() -> None:
     traf = {"author": "Jane Doe; Bob Roe", "date": "2024-04-29", "sitename": "Example"}
-    meta = metadata(page("<title>Story</title>", PARAGRAPH), trafilatura_meta=traf)
+    body = PARAGRAPH + '<img src="/media/2024/04/29/harbour.jpg">'
+    meta = metadata(page("<title>Story</title>", body), trafilatura_meta=traf)
     assert meta.authors == ("Jane Doe", "Bob Roe")
     assert meta.provenance["authors"] == "trafilatura"
     assert meta.published is not None and meta.published.value.day == 29
     assert meta.provenance["published_at"] == "trafilatura"
     with_meta = metadata(page(META_TAGS), trafilatura_meta=traf)
     assert with_meta.provenance["authors"] == "meta"
+
+
+@pytest.mark.parametrize(
+    ("printed", "date_order"),
+    [("May 2024", None), ("Published in 2024", None), ("29/04/2024", None),
+     ("04/05/2024", None), ("04/05/2024", "MDY")],
+)  # fmt: skip
+def test_a_trafilatura_date_the_page_does_not_print_in_full_is_dropped(
+    printed: str, date_order: Any
+) -> None:
+    traf = {"date": "2024-05-01"}
+    html = page("<title>Story</title>", f"<p>{printed}</p>{PARAGRAPH}")
+    meta = metadata(html, options=ExtractionOptions(date_order=date_order), trafilatura_meta=traf)
+    assert meta.published is None
+
+
+@pytest.mark.parametrize(
+    ("printed", "date_order"),
+    [("1 May 2024", None), ("1. Mai 2024", None), ("01.05.2024", None), ("01/05/2024", "DMY"),
+     ("05/01/2024", "MDY"), ("2024-05-01T10:00:00", None), ("1 мая 2024", None)],
+)  # fmt: skip
+def test_a_trafilatura_date_the_page_prints_in_full_is_kept(printed: str, date_order: Any) -> None:
+    traf = {"date": "2024-05-01"}
+    html = page("<title>Story</title>", f'<div class="x">{printed}</div>{PARAGRAPH}')
+    meta = metadata(html, options=ExtractionOptions(date_order=date_order), trafilatura_meta=traf)
+    assert meta.published is not None and meta.published.value.date().isoformat() == "2024-05-01"
 
 
 def test_site_overrides_win_over_every_layer() -> None:

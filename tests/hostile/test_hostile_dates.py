@@ -15,12 +15,6 @@ from tests.hostile.pages import TEXTS
 FETCHED = datetime(2026, 3, 29, 11, 0, tzinfo=UTC)
 URL = "http://news.example/story/harbour-pier"
 
-H2_TRAFILATURA_DATES = (
-    "H2 (metadata): the trafilatura date layer fills published_at with {what}; "
-    "visible-text and meta layers leave it empty"
-)
-
-
 def _article(date_html: str, head: str = "", options: ExtractionOptions | None = None):
     paragraphs = "".join(f"<p>{p}</p>" for p in TEXTS["en"] * 2)
     html = (
@@ -53,7 +47,6 @@ def test_an_ambiguous_numeric_date_follows_the_source_locale_mdy():
     assert article.published_at.date().isoformat() == "2024-01-02"
 
 
-@pytest.mark.xfail(strict=True, reason=H2_TRAFILATURA_DATES.format(what="2024-02-01"))
 def test_an_ambiguous_numeric_date_without_a_locale_stays_null_and_flagged():
     article = _article('<span class="date">Published 01/02/2024</span>')
     assert article.published_at is None and "date_ambiguous" in article.flags
@@ -63,7 +56,6 @@ def test_a_bare_month_invents_no_date():
     assert _article('<span class="date">Published in May</span>').published_at is None
 
 
-@pytest.mark.xfail(strict=True, reason=H2_TRAFILATURA_DATES.format(what="2024-01-01"))
 @pytest.mark.parametrize("text", ["May 2024", "2024"])
 def test_a_month_or_a_bare_year_invents_no_day(text):
     assert _article(f'<span class="date">Published {text}</span>').published_at is None

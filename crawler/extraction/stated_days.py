@@ -1,0 +1,104 @@
+"""Whether a page prints a given day in full: the evidence a trafilatura (htmldate) date needs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+
+import lxml.html
+from lxml import etree
+
+from crawler.extraction.dates import (
+    MONTH_NUMBERS,
+    NAMED_DATES,
+    AmbiguousDateError,
+    DateContext,
+    full_year,
+    numeric_orders,
+    read_date,
+)
+
+#: Date-shaped matches looked at per page, and how many of them may go to dateparser.
+MAX_MATCHES = 2000
+MAX_PARSER_CALLS = 5
+#: Languages a month name the fast path does not know is looked up in, beside the page's.
+BROAD_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "ru", "uk", "pl", "tr", "sv")
+_YMD = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})(?!\d)")
+_COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>[0-2]\d|3[01])(?!\d)")
+_NUMERIC = re.compile(
+    r"(?<![\d.])(?P<a>\d{1,2})(\s?[-/.|]\s?)(?P<b>\d{1,2})\2(?P<y>(?:19|20)\d\d|\d\d)(?!\d)"
+)
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(slots=True)
+class _Budget:
+    """What is left of the bounds on one page's scan."""
+
+    matches: int = MAX_MATCHES
+    parser_calls: int = MAX_PARSER_CALLS
+
+
+def page_states_day(tree: lxml.html.HtmlElement, url: str, day: date, context: DateContext) -> bool:
+    """Whether the page (its markup, text or URL) prints ``day`` with day, month and year.
+
+    ``May 2024`` or ``2024`` does not (a parser filling in the 1st invents that day), nor
+    does an ambiguous ``01/02/2024`` unless the source's date order reads it as ``day``.
+    """
+    try:
+        markup = etree.tostring(tree, encoding="unicode", method="html")
+    except (ValueError, etree.LxmlError):
+        return False
+    text = f"{url}\n{markup}\n{_TAG.sub(' ', markup)}".lower()
+    return states_day(text, day, context)
+
+
+def states_day(text: str, day: date, context: DateContext) -> bool:
+    """Whether lower-cased ``text`` prints ``day`` in full (see `page_states_day`)."""
+    year = str(day.year)
+    budget = _Budget()
+    for match in _matches(text, year, budget):
+        if match.re in NAMED_DATES:
+            month = MONTH_NUMBERS.get(match["mon"])
+            if int(match["d"]) != day.day:
+                continue
+            if month == day.month or (
+                month is None and _parsed_day(match[0], context, budget) == day
+            ):
+                return True
+        elif match.re is _NUMERIC:
+            first, second = int(match["a"]), int(match["b"])
+            orders = numeric_orders(first, second, match[2].strip(), context.date_order)
+            if len(orders) == 1 and full_year(match["y"], context) == day.year:
+                month, dom = (second, first) if orders[0] == "DMY" else (first, second)
+                if (day.month, day.day) == (month, dom):
+                    return True
+        elif (int(match["m"]), int(match["d"])) == (day.month, day.day):
+            return True
+    return False
+
+
+def _matches(text: str, year: str, budget: _Budget) -> Iterator[re.Match[str]]:
+    """Date-shaped matches naming ``year`` (or its last two digits), within the budget."""
+    for pattern in (_YMD, _COMPACT, *NAMED_DATES, _NUMERIC):
+        for match in pattern.finditer(text):
+            budget.matches -= 1
+            if budget.matches < 0:
+                return
+            if match["y"] in (year, year[2:]):
+                yield match
+
+
+def _parsed_day(candidate: str, context: DateContext, budget: _Budget) -> date | None:
+    """The day dateparser reads in a named date whose month the fast path does not know."""
+    budget.parser_calls -= 1
+    if budget.parser_calls < 0:
+        return None
+    languages = tuple(dict.fromkeys(context.languages + BROAD_LANGUAGES))
+    try:
+        parsed = read_date(candidate, replace(context, languages=languages))
+    except AmbiguousDateError:
+        return None
+    return parsed.value.date() if parsed is not None else None
