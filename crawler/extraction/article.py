@@ -18,7 +18,7 @@ from crawler.extraction.body import (
 )
 from crawler.extraction.boilerplate import PageHints, strip_boilerplate
 from crawler.extraction.classify import is_article_page
-from crawler.extraction.decode import decode_document, parse_document
+from crawler.extraction.decode import decode_document, nesting_flags, parse_document
 from crawler.extraction.links import page_links
 from crawler.extraction.metadata import extract_metadata
 from crawler.extraction.options import ExtractionOptions
@@ -88,7 +88,7 @@ def extract_article(
         word_count=count_words(body),
         is_article=is_article_page(url, meta, tree, [b.text for b in blocks]),
         provenance=provenance,
-        flags=decode_flags + meta.flags,
+        flags=decode_flags + nesting_flags(tree) + meta.flags,
         links=links,
     )
 

@@ -56,6 +56,8 @@ _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SNIFF_CHARS = 4096
+#: Nesting depth from which libxml2's HTML parser may have dropped deeper content.
+_PARSER_DEPTH_LIMIT = 2000
 _DETECT_BYTES = 256 * 1024
 #: Legacy encodings that browsers decode (WHATWG Encoding), as Python codec names.
 _WEB_ENCODINGS = (
@@ -109,6 +111,16 @@ def parse_document(text: str, max_elements: int) -> lxml.html.HtmlElement:
     if not tree.text_content().strip():
         raise EmptyDocument("document has no text")
     return tree
+
+
+def nesting_flags(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
+    """``("deep_nesting",)`` when the tree reaches the parser's depth limit.
+
+    libxml2 stops nesting at about 2,048 levels (``huge_tree`` or not) and drops the text
+    below, so such a page may have lost text: it is flagged, never passed off as whole.
+    """
+    deep = tree.xpath(f"boolean(//*[count(ancestor::*) >= {_PARSER_DEPTH_LIMIT}])")
+    return ("deep_nesting",) if deep else ()
 
 
 def _check_media_type(content_type: str | None) -> None:

@@ -16,7 +16,7 @@ from crawler.extraction import (
     TooComplex,
     extract_article,
 )
-from crawler.extraction.decode import decode_document, parse_document
+from crawler.extraction.decode import decode_document, nesting_flags, parse_document
 
 LIMIT = 8 * 1024 * 1024
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
@@ -140,6 +140,17 @@ def test_text_nested_deeper_than_libxml2_default_limit_is_kept() -> None:
     )
     tree = parse_document(html, max_elements=10_000)
     assert "Deep paragraph" in tree.text_content()
+
+
+@pytest.mark.parametrize(("depth", "flagged"), [(400, False), (3000, True)])
+def test_text_at_the_parser_depth_limit_is_flagged_not_lost_silently(
+    depth: int, flagged: bool
+) -> None:
+    paragraph = "<p>Deep paragraph with enough words to count as the body of the page.</p>"
+    html = f"<html><body><p>Top</p>{'<div>' * depth}{paragraph}{'</div>' * depth}</body></html>"
+    tree = parse_document(html, max_elements=10_000)
+    assert nesting_flags(tree) == (("deep_nesting",) if flagged else ())
+    assert flagged or "Deep paragraph" in tree.text_content()
 
 
 def test_xml_declaration_with_encoding_is_accepted_in_text() -> None:

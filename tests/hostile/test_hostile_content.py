@@ -73,11 +73,6 @@ def test_a_huge_legitimate_page_is_kept_whole():
     assert article.is_article and article.word_count > 300_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="H1 (extraction-body): text nested 5,000 levels deep comes back as "
-    "is_article=False, word_count=2, no flag: lost silently",
-)
 def test_text_nested_5000_deep_is_kept_or_flagged():
     article = _extract(pages.deep(5000))
     assert DEEP_SENTENCE in article.body or article.flags
