@@ -89,3 +89,39 @@ def test_body_made_of_link_texts_is_a_listing() -> None:
     tree = lxml.html.document_fromstring(f"<html><body><ul>{links}</ul></body></html>")
     assert not is_article_page("https://e.com/news/latest-budget-news-today", Metadata(), tree,
                                headlines)  # fmt: skip
+
+
+SUMMARIES = [
+    f"The {name} council voted on Tuesday to approve a budget that adds money for roads, "
+    f"parks and schools, after a debate that lasted well into the evening." for name in
+    ("city", "county", "regional", "district", "state")
+]  # fmt: skip
+
+
+def teaser_page(url: str, related: bool = False) -> tuple[bool, bool]:
+    """``(is_article, stored body non-empty)`` of a section page, or an article with cards."""
+    cards = [
+        f"<div class='cartHolder'><h3 class='hdg3'><a href='/news/story-{i}-budget-vote'>"
+        f"Budget vote number {i} in the council</a></h3><p class='sortDec'>{s}</p>"
+        f"<span class='dateTime'>Jul 18, 2018 02:20 PM IST</span></div>"
+        for i, s in enumerate(SUMMARIES)
+    ]
+    story = "".join(f"<p>{SENTENCE * 3}{i}</p>" for i in range(6))
+    main = (
+        f"<article><h1>Council approves budget</h1><div class='story'>{story}</div></article>"
+        f"<section class='related'><h2>Related</h2>{''.join(cards[:3])}</section>"
+        if related
+        else f"<div class='listingPage'><h1>India News</h1>{''.join(cards)}</div>"
+    )
+    html = f"<html><head><title>T</title></head><body><main>{main}</main></body></html>"
+    article = extract_article(html, url, NOW)
+    return article.is_article, bool(article.body)
+
+
+def test_a_section_page_of_teaser_blocks_is_not_an_article() -> None:
+    assert teaser_page("https://e.com/india-news/") == (False, True)
+    assert teaser_page("https://e.com/india-news/page-2/") == (False, True)
+
+
+def test_an_article_with_related_story_cards_is_an_article() -> None:
+    assert teaser_page("https://e.com/news/council-approves-budget-for-roads", related=True)[0]
