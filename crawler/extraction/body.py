@@ -90,6 +90,8 @@ def extract_main_text(
         include_links=True,
         favor_precision=options.favor_precision,
         prune_xpath=_HIDDEN,
+        # htmldate's extensive search sends text to dateparser with every locale (seconds)
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if not isinstance(document, Document):
         return MainText(blocks=(), meta={})
