@@ -19,7 +19,7 @@ from crawler.extraction.meta_tags import read_meta_tags
 from crawler.extraction.options import ExtractionOptions
 from crawler.extraction.page_regions import full_name
 from crawler.extraction.published import DateChoice, choose_date
-from crawler.extraction.stated_days import page_states_day
+from crawler.extraction.stated_days import first_stated_date, page_states_day
 from crawler.extraction.visible import VisibleFacts, read_visible
 from crawler.items import Layer
 
@@ -126,6 +126,9 @@ def extract_metadata(
          ("visible-text", [far])],
         context, url,
     )  # fmt: skip
+    if published_choice.date is None and not published_choice.ambiguous and not listing:
+        fallback = first_stated_date(tree, context)
+        published_choice = DateChoice(fallback, "visible-text" if fallback else None)
     published = pick.dated("published_at", published_choice, overrides.published)
     modified_choice = choose_date(
         [("json-ld", [ld.modified_raw]), ("meta", meta.modified),

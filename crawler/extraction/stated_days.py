@@ -15,14 +15,18 @@ from crawler.extraction.dates import (
     NAMED_DATES,
     AmbiguousDateError,
     DateContext,
+    ParsedDate,
     full_year,
     numeric_orders,
     read_date,
 )
+from crawler.extraction.page_regions import is_off_article
 
 #: Date-shaped matches looked at per page, and how many of them may go to dateparser.
 MAX_MATCHES = 2000
 MAX_PARSER_CALLS = 5
+#: Text nodes holding a date-shaped string that the fallback looks at.
+MAX_TEXTS = 40
 #: Languages a month name the fast path does not know is looked up in, beside the page's.
 BROAD_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "ru", "uk", "pl", "tr", "sv")
 _YMD = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})(?!\d)")
@@ -31,6 +35,15 @@ _NUMERIC = re.compile(
     r"(?<![\d.])(?P<a>\d{1,2})(\s?[-/.|]\s?)(?P<b>\d{1,2})\2(?P<y>(?:19|20)\d\d|\d\d)(?!\d)"
 )
 _TAG = re.compile(r"<[^>]*>")
+_VISIBLE_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+)
+#: Lines whose date is not the publication's: modified stamps and copyright notices.
+_NOT_PUBLISHED = re.compile(
+    r"\b(?:updated?|modified|last edited|aktualisiert|geändert|mis à jour|modifié)\b|©|\(c\)"
+    r"|copyright|alle rechte|all rights",
+    re.I,
+)
 
 
 @dataclass(slots=True)
@@ -102,3 +115,36 @@ def _parsed_day(candidate: str, context: DateContext, budget: _Budget) -> date |
     except AmbiguousDateError:
         return None
     return parsed.value.date() if parsed is not None else None
+
+
+def first_stated_date(tree: lxml.html.HtmlElement, context: DateContext) -> ParsedDate | None:
+    """The first date the page's text prints in full and unambiguously, outside comments,
+    related links, menus and footers, and not on an ``Updated``/``©`` line; if any."""
+    looked_at = 0
+    for node in _VISIBLE_TEXT(tree):
+        found = [m for pattern in (_YMD, *NAMED_DATES, _NUMERIC) for m in pattern.finditer(node)]
+        if not found:
+            continue
+        looked_at += 1
+        if looked_at > MAX_TEXTS:
+            return None
+        element = node.getparent()
+        if element is None or not isinstance(element.tag, str):
+            continue  # text of a comment or processing instruction
+        line = " ".join(element.text_content().split())
+        if _NOT_PUBLISHED.search(line) or _off_article(element):
+            continue
+        for match in sorted(found, key=lambda m: m.start()):
+            try:
+                parsed = read_date(match[0], context)
+            except AmbiguousDateError:
+                continue
+            if parsed is not None:
+                return parsed
+    return None
+
+
+def _off_article(element: lxml.html.HtmlElement) -> bool:
+    chain = [element, *element.iterancestors()]
+    return any(node.tag not in ("body", "html", "article", "main") and is_off_article(node)
+               for node in chain)  # fmt: skip

@@ -248,7 +248,23 @@ def test_a_trafilatura_date_the_page_does_not_print_in_full_is_dropped(
     traf = {"date": "2024-05-01"}
     html = page("<title>Story</title>", f"<p>{printed}</p>{PARAGRAPH}")
     meta = metadata(html, options=ExtractionOptions(date_order=date_order), trafilatura_meta=traf)
-    assert meta.published is None
+    assert meta.published is None or (
+        meta.published.value.date().isoformat() != "2024-05-01"
+        and meta.provenance["published_at"] != "trafilatura"
+    )
+
+
+def test_with_no_date_from_any_layer_the_first_date_printed_in_the_article_is_taken() -> None:
+    html = page(
+        "<title>Story</title>",
+        "<nav>Archive 02.03.2019</nav><h1>Story</h1><p>Aktualisiert am 05.03.2024</p>"
+        "<div><b>Datum:</b> 03.11.2023</div>" + PARAGRAPH,
+        lang="de",
+    )
+    meta = metadata(html)
+    assert meta.published is not None
+    assert meta.published.value.date().isoformat() == "2023-11-03"
+    assert meta.provenance["published_at"] == "visible-text"
 
 
 @pytest.mark.parametrize(

@@ -82,14 +82,7 @@ def test_no_date_after_the_fetch_plus_one_day(head):
         "1/2 " * 5_000,
         "12:30 pm " * 3_000,
         "Tuesday June 4 " * 2_000,
-        pytest.param(
-            "Monday May 3 " * 2_000,
-            marks=pytest.mark.xfail(
-                strict=False,  # dateparser caches by string: a warm process may be fast
-                reason="H1/H2: trafilatura's metadata pass runs htmldate, whose extensive "
-                "search hands the whole 26 KB span to dateparser: 2.5 to 4 s per page",
-            ),
-        ),
+        "Monday May 3 " * 2_000,
     ],
 )
 def test_hostile_date_like_text_stays_cheap(noise):
