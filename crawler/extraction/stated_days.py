@@ -121,6 +121,7 @@ def first_stated_date(tree: lxml.html.HtmlElement, context: DateContext) -> Pars
     """The first date the page's text prints in full and unambiguously, outside comments,
     related links, menus and footers, and not on an ``Updated``/``©`` line; if any."""
     looked_at = 0
+    budget = _Budget()
     for node in _VISIBLE_TEXT(tree):
         found = [m for pattern in (_YMD, *NAMED_DATES, _NUMERIC) for m in pattern.finditer(node)]
         if not found:
@@ -135,13 +136,28 @@ def first_stated_date(tree: lxml.html.HtmlElement, context: DateContext) -> Pars
         if _NOT_PUBLISHED.search(line) or _off_article(element):
             continue
         for match in sorted(found, key=lambda m: m.start()):
-            try:
-                parsed = read_date(match[0], context)
-            except AmbiguousDateError:
-                continue
+            parsed = _read_match(match, context, budget)
             if parsed is not None:
                 return parsed
     return None
+
+
+def _read_match(match: re.Match[str], context: DateContext, budget: _Budget) -> ParsedDate | None:
+    """The date a match names (``26 | 01 | 2022`` read as ``26/01/2022``; a month name the
+    fast path does not know looked up in `BROAD_LANGUAGES`, within the budget)."""
+    text = match[0]
+    if match.re is _NUMERIC:
+        text = text.replace(match[2], match[2].strip() if match[2].strip() != "|" else "/")
+    elif match.re in NAMED_DATES and match["mon"].casefold() not in MONTH_NUMBERS:
+        budget.parser_calls -= 1
+        if budget.parser_calls < 0:
+            return None
+        languages = tuple(dict.fromkeys(context.languages + BROAD_LANGUAGES))
+        context = replace(context, languages=languages)
+    try:
+        return read_date(text, context)
+    except AmbiguousDateError:
+        return None
 
 
 def _off_article(element: lxml.html.HtmlElement) -> bool:

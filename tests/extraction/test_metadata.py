@@ -268,6 +268,14 @@ def test_with_no_date_from_any_layer_the_first_date_printed_in_the_article_is_ta
 
 
 @pytest.mark.parametrize(
+    ("printed", "day"), [("26 | 01 | 2022", "2022-01-26"), ("15 августа 2016", "2016-08-15")]
+)
+def test_the_fallback_reads_pipe_separated_and_foreign_month_dates(printed: str, day: str) -> None:
+    meta = metadata(page(body=f"<h1>Story</h1><div>{printed}</div>{PARAGRAPH}"))
+    assert meta.published is not None and meta.published.value.date().isoformat() == day
+
+
+@pytest.mark.parametrize(
     ("printed", "date_order"),
     [("1 May 2024", None), ("1. Mai 2024", None), ("01.05.2024", None), ("01/05/2024", "DMY"),
      ("05/01/2024", "MDY"), ("2024-05-01T10:00:00", None), ("1 мая 2024", None)],
