@@ -58,6 +58,8 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SNIFF_CHARS = 4096
 #: Nesting depth from which libxml2's HTML parser may have dropped deeper content.
 _PARSER_DEPTH_LIMIT = 2000
+#: Whether any element is that deep: one step per level, so linear in the tree's size.
+_AT_DEPTH_LIMIT = lxml.etree.XPath(f"boolean(/*{'/*' * (_PARSER_DEPTH_LIMIT - 1)})")
 _DETECT_BYTES = 256 * 1024
 #: Legacy encodings that browsers decode (WHATWG Encoding), as Python codec names.
 _WEB_ENCODINGS = (
@@ -119,8 +121,7 @@ def nesting_flags(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
     libxml2 stops nesting at about 2,048 levels (``huge_tree`` or not) and drops the text
     below, so such a page may have lost text: it is flagged, never passed off as whole.
     """
-    deep = tree.xpath(f"boolean(//*[count(ancestor::*) >= {_PARSER_DEPTH_LIMIT}])")
-    return ("deep_nesting",) if deep else ()
+    return ("deep_nesting",) if _AT_DEPTH_LIMIT(tree) else ()
 
 
 def _check_media_type(content_type: str | None) -> None:
