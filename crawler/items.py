@@ -34,11 +34,13 @@ class Article:
         site_name: the publication's name.
         tags: keywords/section tags, in page order, no duplicates.
         image_url: the lead image, absolute.
-        word_count: ``len(body.split())``.
+        word_count: words in ``body``: whitespace-separated tokens, Han and kana counted one
+            word per two characters (``crawler.extraction.body.count_words``).
         is_article: False for listing, tag, author, video and contact pages.
         fetched_at: when the page was fetched (aware, UTC); the clock for relative dates.
         provenance: for each metadata field set, the layer that gave it.
-        flags: notes on doubtful values (``date_ambiguous``, ``encoding_replaced``, ...).
+        flags: notes on doubtful values (``date_ambiguous``, ``encoding_replaced``,
+            ``encoding_conflict``, ``deep_nesting``, ...).
         links: absolute http(s) links found on the page (for the spiders; not stored).
     """
 
