@@ -371,6 +371,8 @@ class FrontierRecorder:
         self._admitted.discard(self._key(request))
         if any(isinstance(o, ArticleItem) for o in outputs):
             return kept  # done in the transaction that stores it (or when it is dropped)
+        if isinstance(error, SQLAlchemyError):
+            return kept  # a database fault says nothing about the page: fetched again later
         if error is not None:
             self._finish(request, FAILED, f"{type(error).__name__}: {error}")
         elif response.status >= 400:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
 
 from crawler.siteserver import SiteServer
 from tests.faults.conftest import base_url
@@ -12,10 +17,12 @@ from tests.faults.helpers import (
     crawl_args,
     done_without_row,
     frontier_states,
+    query,
     start_crawl,
     stored_paths,
     wait_until,
 )
+from tests.faults.newsite import article_path
 
 #: Give up on a locked database within about a second.
 IMPATIENT = (
@@ -48,4 +55,53 @@ def test_a_database_locked_by_another_writer_closes_the_crawl_and_a_rerun_comple
     stored = stored_paths(db_url)
     assert len(stored) == len(set(stored)) == 200
     assert frontier_states(db_url).keys() <= {"done", "failed"}
+    assert done_without_row(db_url) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.xfail(
+    strict=False,
+    reason="known gap: in some runs 1-4 of 200 articles are still missing after the rerun; "
+    "their frontier rows stay in progress: the rerun queues them again (news/frontier/requeued) "
+    "yet does not store them - not explained yet (docs/reliability.md, Crash safety)",
+)
+def test_postgres_connections_killed_50_times_lose_nothing_after_a_rerun(
+    small_site: SiteServer, tmp_path: Path, postgres_url: str
+) -> None:
+    name = f"crawlfault{os.getpid()}"
+    db_url = f"{postgres_url}&application_name={name}"
+    args = crawl_args(f"{base_url(small_site)}/", db_url, "-s", "DOWNLOAD_DELAY=0.05")
+    admin = sa.create_engine(postgres_url.split("?")[0])
+    crawl = start_crawl(args, tmp_path / "out")
+    killed = 0
+    try:
+        wait_until(lambda: article_requests(small_site.request_log()) >= 10, 120, "10 articles")
+        while killed < 50 and crawl.process.poll() is None:
+            with admin.begin() as conn:
+                killed += len(
+                    conn.execute(
+                        sa.text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE application_name = :name"
+                        ),
+                        {"name": name},
+                    ).all()
+                )
+            time.sleep(0.1)
+        crawl.wait(timeout=300)
+    finally:
+        admin.dispose()
+    print(f"connections killed: {killed}; first run exit {crawl.process.returncode}")
+    assert killed >= 50
+    assert done_without_row(db_url) == []
+    rerun = start_crawl(args, tmp_path / "out")
+    assert rerun.wait(timeout=300) == 0, rerun.text()[-2000:]
+    stored = stored_paths(db_url)
+    missing = sorted({article_path(i) for i in range(200)} - set(stored))
+    rows = [
+        r
+        for r in query(db_url, "SELECT url, state, last_error, kind FROM frontier")
+        if any(str(r[0]).endswith(m) for m in missing)
+    ]
+    assert len(stored) == len(set(stored)) == 200, (missing, rows)
     assert done_without_row(db_url) == []
