@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.schema import SchemaItem
 
 revision = "0003"
 down_revision = "0002"
@@ -38,10 +39,10 @@ def _when(name: str, nullable: bool = False) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-def _frontier_columns(scoped: bool) -> list[sa.SchemaItem]:
+def _frontier_columns(scoped: bool) -> list[SchemaItem]:
     """The frontier's columns and constraints, in the 0003 layout or (``scoped=False``) 0001's."""
     key = ["scope", "url_key"] if scoped else ["url_key"]
-    items: list[sa.SchemaItem] = [
+    items: list[SchemaItem] = [
         *([sa.Column("scope", sa.String(255), nullable=False)] if scoped else []),
         sa.Column("url_key", KEY, nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
