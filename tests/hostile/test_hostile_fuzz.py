@@ -88,7 +88,7 @@ def test_mutated_pages_never_crash_or_outlive_the_hard_limit(big_fuzz):
 @pytest.mark.timeout(3 * 3600)
 @pytest.mark.xfail(
     strict=False,  # a small HOSTILE_FUZZ_PAGES may miss the slow tail
-    reason="H1: nesting bombs run trafilatura's quadratic table handling up to the hard "
+    reason="extraction: nesting bombs run trafilatura's quadratic table handling up to the hard "
     "limit; p99 measured 4.1 s over 1,000 pages (a depth limit before trafilatura fixes it)",
 )
 def test_mutated_pages_p99_under_two_seconds(big_fuzz):
