@@ -31,7 +31,7 @@ bench-extraction: $(TEST_STAMP)
 	$(BIN)/python bench/extraction.py
 
 bench: $(TEST_STAMP)
-	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
 
 audit: $(TEST_STAMP)
 	bash .ci/audit

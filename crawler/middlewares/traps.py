@@ -172,7 +172,7 @@ class HostBudgetMiddleware:
         if request.meta.get(INTERNAL_META) or request.meta.get("retry_times"):
             return
         kind = trap_kind(request.url, max_length=self.max_length, current_year=self.current_year)
-        if kind is not None:
+        if kind is not None and request.url not in self._seeds():
             self.crawler.stats.inc_value(f"news/traps/{kind}")
             raise Dropped("trap_suspected", kind)
         if not self.budget:
@@ -181,3 +181,7 @@ class HostBudgetMiddleware:
         if self._pages[host] >= self.budget:
             raise Dropped("host_budget", f"{self.budget} pages of {host} in this run")
         self._pages[host] += 1
+
+    def _seeds(self) -> tuple[str, ...]:
+        """The URLs the user gave (never a trap, whatever their shape)."""
+        return tuple(getattr(self.crawler.spider, "seed_urls", ()))

@@ -97,3 +97,26 @@ def test_a_host_page_budget_stops_an_endless_host(hostile, run_crawl):
     )
     assert len(hostile.hits_for("/trap/sort")) == 10
     assert run.drops("host_budget") > 0
+
+
+def test_a_url_the_user_gave_is_never_dropped_as_a_trap():
+    from scrapy import Request, Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares.drops import Dropped
+    from crawler.middlewares.traps import HostBudgetMiddleware
+
+    seed = "http://a.example/sitemaps/5000/index.xml"  # a number shaped like a far year
+    linked = "http://a.example/archive/5000/index.xml"
+
+    class SeededSpider(Spider):
+        name = "seeded"
+        seed_urls = (seed,)
+
+    crawler = get_crawler(SeededSpider)
+    crawler.spider = SeededSpider()
+    middleware = HostBudgetMiddleware.from_crawler(crawler)
+    assert trap_kind(seed, max_length=1000, current_year=2026) == "calendar"
+    assert middleware.process_request(Request(seed)) is None
+    with pytest.raises(Dropped):
+        middleware.process_request(Request(linked))
