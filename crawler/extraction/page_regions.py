@@ -115,8 +115,13 @@ def hinted(tree: lxml.html.HtmlElement) -> tuple[list[lxml.html.HtmlElement], ..
     return authors, dates
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def full_name(tree: lxml.html.HtmlElement, first: str) -> str | None:
     """``Nils Pickert`` for ``Nils``: the name as printed in a byline or author box."""
+    if _NOT_XML.search(first):  # an XPath variable must be XML text
+        return None
     pattern = re.compile(rf"\b{re.escape(first)}\s+([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)?)")
     for node in _TEXT_WITH(tree, name=first)[:30]:
         parent = node.getparent()
