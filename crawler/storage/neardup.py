@@ -117,6 +117,12 @@ def minhash_signature(body: str, params: LshParams = DEFAULT_LSH) -> np.ndarray:
     return np.asarray(minhash.hashvalues, dtype="<u4")
 
 
+def warm_fingerprints(params: LshParams = DEFAULT_LSH) -> None:
+    """Import datasketch (with scipy, ~0.5 s) and make the permutations now, so that the
+    first batch a crawl stores does not pay for them while its pages pile up unstored."""
+    _permutations(params.num_perm, params.seed)
+
+
 @cache
 def _permutations(num_perm: int, seed: int) -> Any:
     """The MinHash permutations of a shape, made once (they are a constant of the shape)."""
