@@ -18,7 +18,7 @@ from crawler.extraction.body import (
 )
 from crawler.extraction.boilerplate import PageHints, strip_boilerplate
 from crawler.extraction.classify import is_article_page
-from crawler.extraction.decode import decode_document, nesting_flags, parse_document
+from crawler.extraction.decode import TooComplex, decode_document, nesting_flags, parse_document
 from crawler.extraction.links import page_links
 from crawler.extraction.metadata import extract_metadata
 from crawler.extraction.options import ExtractionOptions
@@ -46,7 +46,19 @@ def extract_article(
     ``content_type`` is the HTTP header (its charset wins). Raises `ExtractionError`
     subclasses for documents that are empty, not HTML, too large or too complex.
     """
-    options = options or ExtractionOptions()
+    try:
+        return _extract(html, url, fetched_at, options or ExtractionOptions(), content_type)
+    except RecursionError as exc:  # nesting that lxml kept but the libraries recurse over
+        raise TooComplex("the page is nested too deeply to extract") from exc
+
+
+def _extract(
+    html: bytes | str,
+    url: str,
+    fetched_at: datetime,
+    options: ExtractionOptions,
+    content_type: str | None,
+) -> Article:
     text, decode_flags = decode_document(html, content_type, options.max_html_bytes)
     tree = parse_document(text, options.max_tree_elements)
     links = page_links(tree, url)

@@ -156,3 +156,15 @@ def test_text_at_the_parser_depth_limit_is_flagged_not_lost_silently(
 def test_xml_declaration_with_encoding_is_accepted_in_text() -> None:
     html = '<?xml version="1.0" encoding="utf-8"?>' + page("Hello")
     assert "Hello" in parse_document(html, max_elements=100).text_content()
+
+
+def test_tables_nested_past_the_recursion_limit_raise_a_typed_error() -> None:
+    from datetime import UTC, datetime
+
+    from crawler.extraction import TooComplex, extract_article
+
+    text = "<p>Harbour officials said the northern pier would close for repairs.</p>"
+    nested = f"{'<table><tr><td>' * 700}{text * 3}{'</td></tr></table>' * 700}"
+    html = f"<html><body><article><h1>Nested</h1>{nested}</article></body></html>"
+    with pytest.raises(TooComplex):
+        extract_article(html, "http://example.com/a", datetime(2024, 1, 1, tzinfo=UTC))
