@@ -20,8 +20,8 @@ Settings: ``CRAWLER_FRONTIER`` (on; off under ``CRAWLER_REDIS_URL``, whose Redis
 does this job), ``CRAWLER_FRONTIER_FLUSH_INTERVAL`` (0.5 s), ``CRAWLER_FRONTIER_BATCH``
 (500), ``CRAWLER_FRONTIER_LEASE`` (seconds a fetch may hold its URL, 600),
 ``CRAWLER_FRONTIER_MAX_ATTEMPTS`` (crawls that may try a failed URL, 3),
-``CRAWLER_FRONTIER_MAX_UNPROCESSED`` (pages fetched or being fetched, not yet through their
-callback, 16; 0 = no bound; see `FrontierRecorder.admit`), ``CRAWLER_DB_URL``,
+``CRAWLER_FRONTIER_MAX_UNPROCESSED`` (pages of one host fetched or being fetched, not yet
+through their callback, 16; 0 = no bound; see `FrontierRecorder.admit`), ``CRAWLER_DB_URL``,
 ``CRAWLER_DB_RETRIES``, ``CRAWLER_DB_RETRY_BACKOFF``, ``CRAWLER_DB_BUSY_TIMEOUT``,
 ``CRAWLER_SOURCE``, ``JOBDIR``.
 Stats: ``news/frontier/<recorded|requeued|commits|resumed|epoch>``, ``drop/frontier_done``.
@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +42,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import create_looping_call, run_in_thread
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.request import request_from_dict
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
@@ -190,7 +192,7 @@ class FrontierRecorder:
         self.down = False
         self._requeue: list[Requeued] = []
         self._seen: set[str] = set()
-        self._admitted: set[str] = set()
+        self._admitted: defaultdict[str, set[str]] = defaultdict(set)  # per host
         self._buffer = FrontierChanges()
         self._lock = DeferredLock()
         self._timer: Any = None
@@ -350,14 +352,19 @@ class FrontierRecorder:
         if self.max_unprocessed <= 0 or not self._tracked(request):
             return
         key = self._key(request)
+        admitted = self._admitted[urlparse_cached(request).netloc]
         waited = 0.0
-        while key not in self._admitted and len(self._admitted) >= self.max_unprocessed:
+        while key not in admitted and len(admitted) >= self.max_unprocessed:
             if waited >= MAX_WAIT:
                 logger.warning("frontier: %s waited %g s for room; fetching it", key, waited)
                 break
             await asyncio.sleep(_POLL)
             waited += _POLL
-        self._admitted.add(key)
+        admitted.add(key)
+
+    def _release(self, request: Request) -> None:
+        """The request's page is processed (or its fetch ended): its host has room again."""
+        self._admitted[urlparse_cached(request).netloc].discard(self._key(request))
 
     def page_finished(
         self, response: Response, outputs: list[Any], spider: Spider, error: Exception | None = None
@@ -368,7 +375,7 @@ class FrontierRecorder:
         request = response.request
         if request is None or not self._tracked(request):
             return kept
-        self._admitted.discard(self._key(request))
+        self._release(request)
         if any(isinstance(o, ArticleItem) for o in outputs):
             return kept  # done in the transaction that stores it (or when it is dropped)
         if isinstance(error, SQLAlchemyError):
@@ -385,7 +392,7 @@ class FrontierRecorder:
         """A download ended with ``exception`` (retries over) or was refused."""
         if not self._tracked(request):
             return
-        self._admitted.discard(self._key(request))
+        self._release(request)
         if isinstance(exception, SQLAlchemyError):
             return  # a database fault says nothing about the page: fetched again later
         if isinstance(exception, IgnoreRequest):
@@ -408,7 +415,7 @@ class FrontierRecorder:
     def request_dropped(self, request: Request) -> None:
         """A redirect to a URL this crawl already queued: the page is reached that way."""
         if self._tracked(request) and request.meta.get("redirect_urls"):
-            self._admitted.discard(self._key(request))
+            self._release(request)
             self._finish(request, DONE, f"redirected to {request.url}, already queued")
 
     # --- writing -------------------------------------------------------------------
