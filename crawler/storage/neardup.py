@@ -8,14 +8,15 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
 import numpy as np
 
 _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
 _MULTIPLIER = np.uint64(1_000_003)
 _MASK32 = np.uint64(0xFFFFFFFF)
+_MAX32 = np.uint32(0xFFFFFFFF)
+#: Shingles permuted at once: bounds the temporary matrix to 2,048 x num_perm values.
+_ROWS_PER_STEP = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,33 +103,46 @@ def shingle_hashes(body: str, size: int, max_words: int = DEFAULT_LSH.max_words)
 
 
 def minhash_signature(body: str, params: LshParams = DEFAULT_LSH) -> np.ndarray:
-    """The body's MinHash signature as ``num_perm`` uint32 values."""
-    # Imported here: datasketch loads scipy, 0.6 s that commands which never hash should not pay.
-    from datasketch import MinHash
+    """The body's MinHash signature as ``num_perm`` uint32 values.
 
-    minhash = MinHash(
-        num_perm=params.num_perm,
-        seed=params.seed,
-        scheme="affine32",
-        hashfunc=int,
-        permutations=_permutations(params.num_perm, params.seed),
-    )
-    minhash.update_batch(shingle_hashes(body, params.shingle, params.max_words).tolist())
-    return np.asarray(minhash.hashvalues, dtype="<u4")
+    Bit for bit datasketch's ``MinHash(scheme="affine32", hashfunc=int)`` (2.x) fed the
+    `shingle_hashes`, so signatures stored by earlier versions stay comparable: each hash
+    is mixed by the MurmurHash3 32-bit finalizer, then permuted by ``a * h + b mod 2**32``.
+    """
+    a, b = _permutations(params.num_perm, params.seed)
+    hashes = _fmix32(shingle_hashes(body, params.shingle, params.max_words).astype(np.uint32))
+    signature = np.full(params.num_perm, _MAX32, dtype=np.uint32)
+    for start in range(0, len(hashes), _ROWS_PER_STEP):
+        step = hashes[start : start + _ROWS_PER_STEP, np.newaxis]
+        np.minimum(signature, (step * a + b).min(axis=0), out=signature)
+    return signature.astype("<u4", copy=False)
 
 
 def warm_fingerprints(params: LshParams = DEFAULT_LSH) -> None:
-    """Import datasketch (with scipy, ~0.5 s) and make the permutations now, so that the
-    first batch a crawl stores does not pay for them while its pages pile up unstored."""
+    """Make the permutations now, so that the first batch a crawl stores does not pay for
+    them while its pages pile up unstored."""
     _permutations(params.num_perm, params.seed)
 
 
 @cache
-def _permutations(num_perm: int, seed: int) -> Any:
-    """The MinHash permutations of a shape, made once (they are a constant of the shape)."""
-    from datasketch import MinHash
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` uint32 permutation parameters of a shape (``a`` odd: a bijection).
 
-    return MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    Drawn as datasketch draws them, from ``RandomState(seed)``: ``a`` first, then ``b``.
+    """
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(hashes: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer, element-wise (multiplication wraps modulo 2**32)."""
+    hashes = hashes ^ (hashes >> np.uint32(16))
+    hashes = hashes * np.uint32(0x85EBCA6B)
+    hashes = hashes ^ (hashes >> np.uint32(13))
+    hashes = hashes * np.uint32(0xC2B2AE35)
+    return hashes ^ (hashes >> np.uint32(16))
 
 
 def band_keys(signature: np.ndarray, params: LshParams = DEFAULT_LSH) -> tuple[int, ...]:
