@@ -21,24 +21,18 @@ As with any multiprocessing pool, a script that runs crawls must guard its entry
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import queue
-import resource
-import signal
 import threading
-import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from crawler.extraction import ExtractionError, ExtractionOptions, extract_article
-from crawler.extraction.decode import decode_document, parse_document
-from crawler.extraction.links import page_links
+from crawler.extraction.options import ExtractionOptions
 from crawler.items import Article
 from crawler.urls import canonicalize_url
 
@@ -52,9 +46,10 @@ logger = logging.getLogger(__name__)
 #: What a task resolves to: the article, or only the page's links (``links_only``).
 Outcome = Article | tuple[str, ...]
 
-#: Modules the forkserver imports once so that each forked worker starts warm. The main
-#: module is among them because multiprocessing imports it in every child otherwise.
-_PRELOAD = ["__main__", "crawler.pool"]
+#: Modules the forkserver imports once so that each forked worker starts warm (the crawl
+#: process itself never imports the extraction engine). The main module is among them
+#: because multiprocessing imports it in every child otherwise.
+_PRELOAD = ["__main__", "crawler.extract_worker"]
 #: Seconds a worker is given to exit after being asked to.
 _STOP_GRACE = 2.0
 
@@ -226,7 +221,7 @@ class _Worker:
         context.set_forkserver_preload(_PRELOAD)
         self.conn, child_conn = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child_conn, memory_limit), daemon=True
+            target=_worker_entry, args=(child_conn, memory_limit), daemon=True
         )
         self.process.start()
         child_conn.close()
@@ -277,66 +272,14 @@ def _resolve(
         future.set_result(result)  # type: ignore[arg-type]
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, memory_limit: int) -> None:
-    """Worker process: extract pages from ``conn`` until told to stop or the parent is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    if memory_limit:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        started = time.process_time()
-        status, payload = _extract(task)
-        if status == "error" and payload[0] == "extract_failed" and _hit_cap(memory_limit):
-            status, payload = "error", ("too_complex", f"memory cap: {payload[1]}", False)
-        try:
-            conn.send((status, payload, time.process_time() - started))
-        except (OSError, ValueError):
-            return
-        if status == "error" and not payload[2]:
-            return
-
-
-def _extract(task: PageTask) -> tuple[str, Any]:
-    """("ok", outcome) or ("error", (reason, detail, healthy)); never raises."""
-    try:
-        if task.links_only:
-            text, _ = decode_document(task.body, task.content_type, task.options.max_html_bytes)
-            tree = parse_document(text, task.options.max_tree_elements)
-            return "ok", _links(page_links(tree, task.url))
-        article = extract_article(
-            task.body, task.url, task.fetched_at, task.options, content_type=task.content_type
-        )
-        return "ok", dataclasses.replace(article, links=_links(article.links))
-    except ExtractionError as exc:
-        return "error", (exc.reason, str(exc)[:300], True)
-    except (MemoryError, RecursionError) as exc:
-        return "error", ("too_complex", type(exc).__name__, False)
-    except Exception as exc:  # noqa: BLE001 - any bug in extraction must not kill the crawl
-        return "error", ("extract_failed", f"{type(exc).__name__}: {exc}"[:300], True)
-
-
 def without_tracking(url: str) -> str:
     """``url`` without tracking parameters (canonical form); URLs without a query as they are."""
     return canonicalize_url(url) if "?" in url else url
 
 
-def _links(links: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(without_tracking(u) for u in links))
+def _worker_entry(conn: multiprocessing.connection.Connection, memory_limit: int) -> None:
+    """A worker process's target: the engine is imported here, in the worker, not by the
+    crawl process that pickles this function by name."""
+    from crawler.extract_worker import worker_main
 
-
-def _hit_cap(memory_limit: int) -> bool:
-    """Whether this process came within 10% of its address-space cap (libxml2 and others
-    report a failed allocation as assorted errors, not always as `MemoryError`)."""
-    if not memory_limit:
-        return False
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            peak = next(line for line in status if line.startswith("VmPeak:"))
-    except (OSError, StopIteration):
-        return False
-    return int(peak.split()[1]) * 1024 >= memory_limit * 0.9
+    worker_main(conn, memory_limit)

@@ -1,0 +1,79 @@
+"""The extraction worker process: raw pages in from a pipe, articles or failure reasons out.
+
+Only worker processes import this module (and with it the extraction engine); the crawl
+process drives them through `crawler.pool`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing.connection
+import resource
+import signal
+import time
+from typing import Any
+
+from crawler.extraction import ExtractionError, extract_article
+from crawler.extraction.decode import decode_document, parse_document
+from crawler.extraction.links import page_links
+from crawler.pool import PageTask, without_tracking
+
+
+def worker_main(conn: multiprocessing.connection.Connection, memory_limit: int) -> None:
+    """Worker process: extract pages from ``conn`` until told to stop or the parent is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        started = time.process_time()
+        status, payload = _extract(task)
+        if status == "error" and payload[0] == "extract_failed" and _hit_cap(memory_limit):
+            status, payload = "error", ("too_complex", f"memory cap: {payload[1]}", False)
+        try:
+            conn.send((status, payload, time.process_time() - started))
+        except (OSError, ValueError):
+            return
+        if status == "error" and not payload[2]:
+            return
+
+
+def _extract(task: PageTask) -> tuple[str, Any]:
+    """("ok", outcome) or ("error", (reason, detail, healthy)); never raises."""
+    try:
+        if task.links_only:
+            text, _ = decode_document(task.body, task.content_type, task.options.max_html_bytes)
+            tree = parse_document(text, task.options.max_tree_elements)
+            return "ok", _links(page_links(tree, task.url))
+        article = extract_article(
+            task.body, task.url, task.fetched_at, task.options, content_type=task.content_type
+        )
+        return "ok", dataclasses.replace(article, links=_links(article.links))
+    except ExtractionError as exc:
+        return "error", (exc.reason, str(exc)[:300], True)
+    except (MemoryError, RecursionError) as exc:
+        return "error", ("too_complex", type(exc).__name__, False)
+    except Exception as exc:  # noqa: BLE001 - any bug in extraction must not kill the crawl
+        return "error", ("extract_failed", f"{type(exc).__name__}: {exc}"[:300], True)
+
+
+def _links(links: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(without_tracking(u) for u in links))
+
+
+def _hit_cap(memory_limit: int) -> bool:
+    """Whether this process came within 10% of its address-space cap (libxml2 and others
+    report a failed allocation as assorted errors, not always as `MemoryError`)."""
+    if not memory_limit:
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak = next(line for line in status if line.startswith("VmPeak:"))
+    except (OSError, StopIteration):
+        return False
+    return int(peak.split()[1]) * 1024 >= memory_limit * 0.9
