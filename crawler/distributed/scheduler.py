@@ -40,6 +40,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import create_looping_call
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.dupefilter import RFPDupeFilter
@@ -104,6 +105,7 @@ class RedisFrontierScheduler(Scheduler):
         crawler: Crawler,
         server: Redis,
         namespace: str,
+        worker: str,
         heartbeat: float = 2.0,
         worker_timeout: float = 60.0,
     ) -> None:
@@ -114,7 +116,7 @@ class RedisFrontierScheduler(Scheduler):
         self.namespace = check_namespace(namespace)
         self.heartbeat = heartbeat
         self.worker_timeout = worker_timeout
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.worker = worker
         self.taken = TakenRequests()
         self._known: set[str] = set()  # fingerprints known to be in the seen set
         self.frontier: RedisFrontier | None = None
@@ -125,7 +127,8 @@ class RedisFrontierScheduler(Scheduler):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        server = get_redis_from_settings(settings)
+        worker = worker_id()
+        server = get_redis_from_settings(_named_connections(settings, worker))
         try:
             server.ping()
         except RedisError as exc:
@@ -134,6 +137,7 @@ class RedisFrontierScheduler(Scheduler):
             crawler,
             server,
             settings.get("CRAWLER_REDIS_NAMESPACE") or "crawler",
+            worker,
             heartbeat=settings.getfloat("CRAWLER_REDIS_HEARTBEAT", 2.0),
             worker_timeout=settings.getfloat("CRAWLER_REDIS_WORKER_TIMEOUT", 60.0),
         )
@@ -313,6 +317,20 @@ class RedisFrontierScheduler(Scheduler):
     def _count(self, name: str, value: int = 1, bare: bool = False) -> None:
         if value:
             self.stats.inc_value(name if bare else f"news/redis/{name}", value)
+
+
+def worker_id() -> str:
+    """This process's name in the frontier: ``<host>:<pid>:<random>``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _named_connections(settings: BaseSettings, worker: str) -> BaseSettings:
+    """``settings`` whose ``REDIS_PARAMS`` name every connection after ``worker``
+    (``CLIENT SETNAME``), so that Redis's ``CLIENT LIST`` tells whose each connection is."""
+    named = BaseSettings(settings)  # a mutable copy
+    params = {**settings.getdict("REDIS_PARAMS"), "client_name": worker}
+    named.set("REDIS_PARAMS", params, priority=settings.getpriority("REDIS_PARAMS") or 0)
+    return named
 
 
 def _fingerprinter(crawler: Crawler) -> RequestFingerprinter:

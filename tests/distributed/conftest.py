@@ -1,5 +1,6 @@
 """Fixtures of the distributed-crawl tests: a Redis client, a unique key namespace per test
-(its keys deleted afterwards), and the bundled news sites served on 127.0.0.1."""
+(its keys deleted afterwards), and the bundled news sites served on 127.0.0.1 (answers can be
+held back: `tests.distributed.gate`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from crawler.siteserver import SiteServer
+from tests.distributed.gate import GatedSiteServer
 
 SITES_ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
 
@@ -35,9 +36,9 @@ def namespace(redis_client: Redis) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def sites() -> Iterator[SiteServer]:
-    """The bundled sites, served read-only for the whole module."""
-    with SiteServer(SITES_ROOT) as server:
+def sites() -> Iterator[GatedSiteServer]:
+    """The bundled sites, served read-only for the whole module (with nothing held back)."""
+    with GatedSiteServer(SITES_ROOT) as server:
         yield server
 
 

@@ -124,11 +124,28 @@ def held_by(redis: Redis, namespace: str, pid: int) -> int:
     return total
 
 
-def wait_for(condition: Callable[[], bool], worker: Worker, timeout: float, what: str) -> None:
-    """Poll ``condition`` every 50 ms while ``worker`` runs; fail after ``timeout`` seconds."""
+def registered(redis: Redis, namespace: str, pid: int) -> bool:
+    """Whether the worker with process id ``pid`` is registered in a frontier."""
+    return any(
+        f":{pid}:" in member.decode()
+        for key in redis.scan_iter(match=f"{namespace}:*:workers")
+        for member in redis.zrange(key, 0, -1)
+    )
+
+
+def connected(redis: Redis, pid: int) -> bool:
+    """Whether Redis still has a connection of the worker with process id ``pid`` (workers
+    name their connections). Once it has none, Redis has run every command it sent."""
+    return any(f":{pid}:" in client.get("name", "") for client in redis.client_list())
+
+
+def wait_for(
+    condition: Callable[[], bool], worker: Worker | None, timeout: float, what: str
+) -> None:
+    """Poll ``condition`` every 50 ms (while ``worker`` runs); fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
-        if worker.process.poll() is not None:
+        if worker is not None and worker.process.poll() is not None:
             raise AssertionError(f"the worker ended before {what}:\n{worker.describe()}")
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")

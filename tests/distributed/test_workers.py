@@ -5,6 +5,7 @@ twice, and lose nothing when one of them is killed."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,14 @@ import pytest
 import sqlalchemy as sa
 from redis import Redis
 
-from crawler.siteserver import SiteServer
+from tests.distributed.gate import GatedSiteServer, sent_by, worker_header
 from tests.distributed.helpers import (
     Worker,
+    connected,
     fetches,
     finish,
     held_by,
+    registered,
     run_stats,
     start_worker,
     stored_articles,
@@ -27,14 +30,12 @@ from tests.distributed.helpers import (
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
-#: Slow enough (per worker) that a worker can be killed in the middle of the crawl.
-UNHURRIED = ("DOWNLOAD_DELAY=0.15", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
-#: One worker alone, killed after the store's first flush (every 5 s) and before the end.
-SLOWER = ("DOWNLOAD_DELAY=0.3", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+#: A worker whose answers are held: its downloads must not time out before it is killed.
+PATIENT = ("DOWNLOAD_TIMEOUT=600",)
 
 
 @pytest.fixture(scope="module")
-def one_process(sites: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> Counter[str]:
+def one_process(sites: GatedSiteServer, tmp_path_factory: pytest.TempPathFactory) -> Counter[str]:
     """The articles one plain ``crawler crawl`` (no Redis) stores from the defense homepage."""
     folder = tmp_path_factory.mktemp("one-process")
     db_url = f"sqlite:///{folder / 'news.db'}"
@@ -49,7 +50,7 @@ def one_process(sites: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> 
 class Shared:
     """Workers sharing one Redis namespace and one PostgreSQL schema, crawling ``defense``."""
 
-    sites: SiteServer
+    sites: GatedSiteServer
     defense: dict[str, Any]
     db_url: str
     redis_url: str
@@ -66,9 +67,18 @@ class Shared:
         args = (self.db_url, self.redis_url, self.namespace, settings)
         return start_worker(self.folder, name, command, *args)
 
-    def article_fetches(self) -> Counter[str]:
-        paths = {article["path"] for article in self.defense["articles"]}
-        return fetches(self.sites.request_log(), "defense", paths)
+    def article_paths(self) -> set[str]:
+        return {article["path"] for article in self.defense["articles"]}
+
+    def article_fetches(self, since: int = 0) -> Counter[str]:
+        """Article GETs per path, from the ``since``-th request logged on."""
+        return fetches(self.sites.request_log()[since:], "defense", self.article_paths())
+
+    def article_fetches_by(self, worker: str | None) -> Counter[str]:
+        """Article GETs per path sent by ``worker`` (None: by workers that do not name
+        themselves)."""
+        log = [r for r in self.sites.request_log() if sent_by(r) == worker]
+        return fetches(log, "defense", self.article_paths())
 
     def stored(self) -> Counter[str]:
         """The articles stored so far; none while no worker has created the tables yet."""
@@ -80,22 +90,40 @@ class Shared:
     def held_by(self, worker: Worker) -> int:
         return held_by(self.redis, self.namespace, worker.pid)
 
+    def registered(self, worker: Worker) -> bool:
+        return registered(self.redis, self.namespace, worker.pid)
+
+    def wait_until_holding(self, worker: Worker, also: Callable[[], bool] = lambda: True) -> None:
+        """Wait until ``worker`` waits for a held answer (so holds a request it cannot finish)
+        and ``also``."""
+        wait_for(
+            lambda: bool(self.sites.held()) and also(), worker, 90, "a held request, and more"
+        )
+
+    def kill(self, worker: Worker) -> int:
+        """SIGKILL ``worker``; once Redis has dropped its connections (so has run everything
+        it sent), the number of requests it left taken or unsaved."""
+        worker.kill()
+        wait_for(lambda: not connected(self.redis, worker.pid), None, 30, "Redis to drop it")
+        return self.held_by(worker)
+
     def keys(self) -> list[bytes]:
         return list(self.redis.scan_iter(match=f"{self.namespace}:*"))
 
 
 @pytest.fixture
 def shared(
-    sites: SiteServer,
+    sites: GatedSiteServer,
     defense: dict[str, Any],
     postgres_url: str,
     redis_server_url: str,
     redis_client: Redis,
     namespace: str,
     tmp_path: Path,
-) -> Shared:
+) -> Iterator[Shared]:
     sites.clear_log()
-    return Shared(sites, defense, postgres_url, redis_server_url, redis_client, namespace, tmp_path)
+    yield Shared(sites, defense, postgres_url, redis_server_url, redis_client, namespace, tmp_path)
+    sites.release()
 
 
 @pytest.mark.slow
@@ -127,63 +155,56 @@ def test_three_workers_store_what_one_process_stores_and_fetch_no_article_twice(
     assert sum(s.get("drop/already_stored", 0) for s in known) > 0
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="setup race: the worker meant to be killed often finds the frontier already drained "
-    "by the other and exits before it holds a request (its precondition, not the recovery, "
-    "fails); the lone-worker kill test covers recovery",
-)
 @pytest.mark.slow
 def test_a_worker_killed_mid_crawl_loses_nothing_another_worker_takes_its_requests(
     shared: Shared, one_process: Counter[str]
 ) -> None:
-    doomed = shared.start("doomed", *UNHURRIED)
-    survivor = shared.start("survivor", *UNHURRIED)
-    wait_for(
-        lambda: sum(shared.article_fetches().values()) >= 6 and shared.held_by(doomed) > 0,
-        doomed,
-        timeout=90,
-        what="the doomed worker to be in the middle of the crawl",
-    )
-    doomed.kill()
-    in_flight = shared.held_by(doomed)
-    assert in_flight > 0  # requests taken, or articles not flushed to the database yet
+    # The doomed worker's article downloads get no answer while it lives: it holds them.
+    shared.sites.hold("defense", shared.article_paths(), worker="doomed")
+    doomed = shared.start("doomed", worker_header("doomed"), *PATIENT)
+    shared.wait_until_holding(doomed)
+    survivor = shared.start("survivor")
+    wait_for(lambda: shared.registered(survivor), survivor, 90, "the survivor to join")
+    in_flight = shared.kill(doomed)
+    held = set(shared.sites.held())  # requests it took and never got an answer to
+    assert in_flight >= len(held) > 0
+    shared.sites.release()  # answered to no one
     finish([survivor])
     assert shared.stored() == one_process
-    assert run_stats(shared.db_url)[survivor.pid]["news/redis/reclaimed"] >= in_flight
+    assert run_stats(shared.db_url)[survivor.pid]["news/redis/reclaimed"] == in_flight
+    assert held <= set(shared.article_fetches_by(None))  # the survivor fetched them
     assert shared.keys() == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="intermittent: failed 1 of 3 runs in the full slow suite (passes alone); "
-    "cause not found yet",
-)
 @pytest.mark.slow
 def test_a_lone_worker_killed_mid_crawl_resumes_on_restart_without_refetching_stored_articles(
     shared: Shared, one_process: Counter[str]
 ) -> None:
-    first = shared.start("first", *SLOWER)
-    wait_for(
-        lambda: len(shared.stored()) >= 3 and shared.held_by(first) > 0,
-        first,
-        timeout=90,
-        what="the worker to be in the middle of the crawl, some articles stored",
-    )
-    first.kill()
-    in_flight = shared.held_by(first)
+    # Five article downloads are answered (and stored); the next ones get no answer.
+    shared.sites.hold("defense", shared.article_paths(), worker="first", let_through=5)
+    first = shared.start("first", worker_header("first"), *PATIENT)
+
+    def stored_what_it_got() -> bool:
+        got = set(shared.sites.let_through())
+        return len(got) == 5 and set(shared.stored()) == got & set(one_process)
+
+    shared.wait_until_holding(first, also=stored_what_it_got)
+    in_flight = shared.kill(first)
+    answered, held = set(shared.sites.let_through()), set(shared.sites.held())
     stored_before = set(shared.stored())
-    fetched_before = shared.article_fetches()
-    assert 0 < len(stored_before) < len(one_process)
-    restarted = shared.start("restarted", *SLOWER)
+    assert stored_before == answered & set(one_process) and len(stored_before) < len(one_process)
+    assert in_flight >= len(held) > 0
+    shared.sites.release()  # answered to no one
+    wait_for(lambda: set(shared.article_fetches_by("first")) >= held, None, 30, "the answers")
+    since = len(shared.sites.request_log())
+    restarted = shared.start("restarted")
     finish([restarted])
     assert shared.stored() == one_process
-    fetched = shared.article_fetches()
-    refetched = {path for path, n in fetched.items() if n > 1}
-    assert not refetched & stored_before  # what was stored is not fetched again
-    assert len(refetched) <= in_flight
-    assert set(fetched) - set(fetched_before) <= set(one_process) - stored_before | refetched
+    fetched = shared.article_fetches(since)
+    assert set(fetched) == shared.article_paths() - answered  # nothing stored, all held
+    assert set(fetched.values()) == {1}
     assert run_stats(shared.db_url)[restarted.pid]["news/redis/reclaimed"] == in_flight
+    assert shared.keys() == []
 
 
 @pytest.mark.slow
