@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from crawler.extraction.dates import MONTH_NUMBERS
 
+#: Agencies whose name after a person's is that person's employer (``Jane Doe, dpa``).
+NEWS_AGENCIES = frozenset(
+    {"pti", "ians", "ani", "reuters", "ap", "afp", "dpa", "apa", "epd", "kna", "sid", "upi",
+     "associated press", "the associated press", "agence france-presse", "press trust of india"}
+)  # fmt: skip
 #: Bylines that name an organisation or a desk rather than a person; kept as the single author.
-ORGANISATION_BYLINES = frozenset(
+ORGANISATION_BYLINES = NEWS_AGENCIES | frozenset(
     {
         "our bureau", "our correspondent", "our special correspondent", "special correspondent",
         "staff reporter", "staff writer", "staff", "news desk", "web desk", "newsdesk",
         "news service", "express news service", "agencies", "agency", "bureau", "editorial",
-        "editorial board", "the editorial board", "pti", "ians", "ani", "tnn", "reuters", "ap",
-        "afp", "dpa", "apa", "epd", "kna", "sid", "upi", "associated press", "the associated press",
-        "agence france-presse", "press trust of india", "redaktion", "la rédaction", "rédaction",
+        "editorial board", "the editorial board", "tnn", "redaktion", "la rédaction", "rédaction",
     }
 )  # fmt: skip
+
+#: Desk bylines made of staff/wire/agency words: ``Staff and wire reports``, ``Guardian staff
+#: and agencies``, ``From staff and news service reports``.
+_DESK_WORD = r"(?:staff|wire|news\s+services?|agenc(?:y|ies))"
+_DESK_BYLINE = re.compile(
+    rf"^(?:from\s+)?(?:[\w.-]+\s+)?{_DESK_WORD}(?:\s*(?:,|and|&)\s*{_DESK_WORD})*\s+reports?$"
+    rf"|^(?:[\w.-]+\s+)?staff\s+(?:and|&)\s+{_DESK_WORD}$",
+    re.I,
+)
 
 _MAX_NAME_CHARS = 60
 _MAX_NAME_WORDS = 6
@@ -64,6 +77,10 @@ _LABEL_VERBS = (
     r"|gepostet|veröffentlicht|publiziert|gespeichert|verfasst|bearbeitet|pressemitteilung"
     r"|zum profil|publié|posté|écrit|rédigé|escrito|publicado)"
 )
+#: A label that may stand before ``von``/``by`` in capitals: ``Ein Artikel von X``.
+_LABEL_PHRASE = re.compile(rf"^(?:{_LABEL_VERBS})$", re.I)
+#: A person's name as printed: two to four capitalised words.
+_PRINTED_NAME = re.compile(r"^[A-ZÀ-Ý][\w'’.-]+(?: (?:[a-z]{1,3} )?[A-ZÀ-Ý][\w'’.-]+){1,3}$")
 #: The end of a label word: a word boundary, or a capital glued on (``ByAlex``, ``vonChris``).
 _WORD_END = r"(?:\b|(?=(?-i:[A-ZÀ-Ý])))"
 _PREFIX = re.compile(
@@ -77,6 +94,8 @@ _SEPARATORS = re.compile(r"\s*(?:,|;|/|\s&\s|\band\b|\bund\b|\bet\b|\bsowie\b|\s
 _GLUE_SPLIT = re.compile(r"\s+[|•·—–]\s+|\s*\|\s*|\s+-\s+|\n")
 _EMAIL = re.compile(r"\S+@\S+\.\w+|(?:https?://|www\.)\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
+#: A host name (``stol.it``, ``example.com``), not an account name.
+_DOMAIN = re.compile(r"\.(?:[a-z]{2}|com|net|org|info|html?)$")
 _URLISH = re.compile(r"https?:|www\.|\.(?:com|net|org|de|fr|html?)\b", re.I)
 _MONTH = "(?:" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
 _DATEISH = re.compile(
@@ -98,7 +117,8 @@ _BY_INSIDE = re.compile(r"\s(?:[Bb]y|[Vv]on|[Pp]ar)\s+(?=[A-ZÀ-Ý])")
 _TAIL_NOISE = re.compile(
     r"\s+(?:stand|vor|am|um|on|at|le|den|ein kommentar|kommentare?|comments?|shares?|follow"
     r"|folgen|veröffentlicht|published|posted|gespeichert|publié|symbolbild.*|illustrations?\b.*"
-    r"|foto\b.*|photo\b.*|bild\b.*|mehr\b.*|in\s+(?-i:[A-ZÄÖÜ])\S*)$",
+    r"|foto\b.*|photo\b.*|bild\b.*|mehr\b.*|in\s+(?-i:[A-ZÄÖÜ])\S*"
+    r"|(?:hora|fecha) de (?:publicaci[oó]n|actualizaci[oó]n)\b.*|publicado\b.*|actualizado\b.*)$",
     re.I,
 )
 #: ``X says`` / ``X sagt`` head comments, not articles.
@@ -120,7 +140,10 @@ def parse_byline(text: str) -> tuple[str | None, tuple[str, ...]]:
     """A byline as printed (dates and e-mails removed) and the author names in it: from the
     first part that names someone when the line has ``|``/``-``-separated parts."""
     for printed in _glue_parts(html.unescape(text) if "&" in text else text):
-        authors = clean_authors(_SEPARATORS.split(_PREFIX.sub("", printed)))
+        unlabelled = _PREFIX.sub("", printed)
+        if _DESK_BYLINE.match(unlabelled):
+            return printed, (unlabelled[:1].upper() + unlabelled[1:],)
+        authors = _without_agency_credit(clean_authors(_SEPARATORS.split(unlabelled)))
         if authors:
             return printed, authors
     return None, ()
@@ -142,13 +165,60 @@ def clean_authors(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def is_organisation_byline(text: str) -> bool:
-    """True for desk and agency bylines such as ``Our Bureau``, ``PTI`` or ``Staff Reporter``."""
-    return " ".join(_PREFIX.sub("", text).split()).strip(" .,:").casefold() in ORGANISATION_BYLINES
+    """True for desk and agency bylines such as ``Our Bureau``, ``PTI``, ``Staff Reporter`` or
+    ``Staff and wire reports``."""
+    name = " ".join(_PREFIX.sub("", text).split()).strip(" .,:")
+    return name.casefold() in ORGANISATION_BYLINES or _DESK_BYLINE.match(name) is not None
+
+
+def printed_name(text: str) -> bool:
+    """Whether ``text`` is a person's name as printed: two to four capitalised words, with
+    at most short lower-case particles between them (``Jan van Dyk``)."""
+    return _PRINTED_NAME.match(text) is not None
+
+
+def is_handle_of(handle: str, name: str) -> bool:
+    """Whether ``handle`` is the account name of ``name`` as printed: ``arianschlichenmayer``
+    or ``gabor_munier`` for ``Arian Schlichenmayer`` or ``Gàbor Muniér`` (letters compared
+    without accents; middle initials may be left out: ``christian.stadtfeld``)."""
+    if " " in handle or " " not in name or not handle.islower() or _DOMAIN.search(handle):
+        return False
+    key = _letters(handle)
+    full = [word for word in name.split() if len(word.strip(".")) > 1]
+    return len(key) >= 5 and key in (_letters(name), _letters(" ".join(full)))
+
+
+def _letters(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
 
 
 def has_byline_marker(text: str) -> bool:
-    """True when ``text`` names someone after ``by``/``von``/``par`` (``Posted on ... by X``)."""
-    return _marker_cut(text) is not None
+    """True when a dateline names someone: after ``by``/``von``/``par`` (``Posted on ... by
+    X``), or as its one part beside the date (``11.12.2019 - Amelie Loevenich``)."""
+    return _marker_cut(text) is not None or _name_beside_date(text)
+
+
+def _name_beside_date(text: str) -> bool:
+    """``04.02.2022 | 13:10 Uhr | Uta Helkenberg``: ``|``/``-``-separated parts, all dates
+    but one, which is a person's name as printed (two to four capitalised words)."""
+    parts = [part.strip() for part in _GLUE_SPLIT.split(text) if part.strip()]
+    names = [part for part in parts if not _DATEISH.search(part)]
+    return (
+        len(names) == 1
+        and len(parts) > 1
+        and printed_name(names[0])
+        and clean_authors(_SEPARATORS.split(names[0])) == (names[0],)
+    )
+
+
+def _without_agency_credit(authors: tuple[str, ...]) -> tuple[str, ...]:
+    """``Von David Hutzler, dpa``: an agency named last after people's full names is where
+    they work, not a second author (``det/dpa`` keeps both: initials are no full name)."""
+    if len(authors) > 1 and authors[-1].casefold() in NEWS_AGENCIES:
+        if all(" " in name and not is_organisation_byline(name) for name in authors[:-1]):
+            return authors[:-1]
+    return authors
 
 
 def _marker_cut(text: str) -> int | None:
@@ -159,6 +229,8 @@ def _marker_cut(text: str) -> int | None:
     if match is None:
         return None
     before = text[: match.start()]
+    if _LABEL_PHRASE.match(before.strip()):  # ``Ein Artikel von X``: all of it is the byline
+        return 0
     labelled = any(ch.isdigit() for ch in before) or any(w[:1].islower() for w in before.split())
     return match.start() if labelled or _DATEISH.search(before) else None
 

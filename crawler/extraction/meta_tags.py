@@ -30,6 +30,11 @@ _AUTHOR_KEYS = (
     "dc.creator", "dcterms.creator", "dc.creator.aut", "byl", "citation_author", "creator",
     "authors", "article.author", "cxenseparse:author", "shareaholic:article_author_name",
 )  # fmt: skip
+#: ``twitter:labelN`` texts whose ``twitter:dataN`` names the author (Yoast's "Written by").
+_AUTHOR_LABELS = frozenset(
+    {"written by", "by", "author", "verfasst von", "geschrieben von", "autor", "autor:in",
+     "écrit par", "auteur", "escrito por", "autore", "scritto da", "door"}
+)  # fmt: skip
 _TITLE_KEYS = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title",
                "dcterms.title", "headline", "citation_title")  # fmt: skip
 _DESCRIPTION_KEYS = ("og:description", "description", "twitter:description",
@@ -107,9 +112,19 @@ def read_meta_tags(tree: lxml.html.HtmlElement, page_url: str) -> MetaFacts:
         og_type=og_type.lower() if og_type else None,
         published=every(_PUBLISHED_KEYS),
         modified=every(_MODIFIED_KEYS),
-        authors=every(_AUTHOR_KEYS),
+        authors=every(_AUTHOR_KEYS) or _labelled_authors(values),
         tags=_tags(values),
     )
+
+
+def _labelled_authors(values: dict[str, list[str]]) -> tuple[str, ...]:
+    """The author in a ``twitter:label1``/``twitter:data1`` pair labelled "Written by"."""
+    for index in range(1, 5):
+        label = values.get(f"twitter:label{index}", [""])[0].strip(" :").casefold()
+        data = values.get(f"twitter:data{index}")
+        if label in _AUTHOR_LABELS and data:
+            return (data[0],)
+    return ()
 
 
 def _microdata(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,13 +13,19 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from crawler.extraction.authors import clean_authors, is_organisation_byline, parse_byline
+from crawler.extraction.authors import (
+    clean_authors,
+    is_handle_of,
+    is_organisation_byline,
+    parse_byline,
+)
 from crawler.extraction.dates import AmbiguousDateError, DateContext, ParsedDate, read_date
 from crawler.extraction.jsonld import is_listing, read_jsonld
 from crawler.extraction.meta_tags import read_meta_tags
 from crawler.extraction.options import ExtractionOptions
 from crawler.extraction.page_regions import full_name
 from crawler.extraction.published import DateChoice, choose_date
+from crawler.extraction.signoff import signoff_authors
 from crawler.extraction.stated_days import first_stated_date, page_states_day
 from crawler.extraction.visible import VisibleFacts, read_visible
 from crawler.items import Layer
@@ -104,8 +111,9 @@ def extract_metadata(
             ("json-ld", _split_names(ld.authors)),
             ("meta", _split_names(a for a in meta.authors if not _URL_IN_TEXT.search(a))),
             ("visible-text", visible.authors if visible.byline_near else ()),
-            ("trafilatura", _split_names(str(traf.get("author") or "").split(";"))),
+            ("trafilatura", _split_names(html.unescape(str(traf.get("author") or "")).split(";"))),
             ("visible-text", () if visible.byline_near else visible.authors),
+            ("visible-text", () if listing else signoff_authors(tree)),
         ],
         _publisher_keys(site_name, url),
     )
@@ -180,15 +188,15 @@ def _choose_authors(
 ) -> tuple[str, ...]:
     """The best layer's names, passing over a layer that only repeats the publisher's name
     when a later one names someone (and dropping the publisher beside a person); a bare
-    first name is completed from a later layer."""
+    first name or an account name is completed from another layer."""
     found = [(layer, names) for layer, names in layers if names]
     if not found:
         return ()
+    fuller = [name for _, names in found for name in names]
+    found = [(layer, tuple(_completed(name, fuller) for name in names)) for layer, names in found]
     people = [(layer, _without_publisher(names, publisher)) for layer, names in found]
     layer, names = next(((lay, kept) for lay, kept in people if kept), found[0])
     pick.provenance["authors"] = layer
-    fuller = [name for _, later in found for name in later]
-    names = tuple(_completed(name, fuller) for name in names)
     return next(
         (more for lay, more in people if lay in _FULL_LIST_LAYERS and _extends(more, names)), names
     )
@@ -215,11 +223,14 @@ def _extends(more: tuple[str, ...], names: tuple[str, ...]) -> bool:
 
 
 def _completed(name: str, candidates: list[str]) -> str:
-    """``Nils`` -> ``Nils Pickert`` when another layer prints the full name."""
+    """``Nils`` -> ``Nils Pickert`` and ``arianschlichenmayer`` -> ``Arian Schlichenmayer``
+    when another layer prints the full name."""
     if " " in name:
         return name
     prefix = name.casefold() + " "
-    return next((c for c in candidates if c.casefold().startswith(prefix)), name)
+    return next(
+        (c for c in candidates if c.casefold().startswith(prefix) or is_handle_of(name, c)), name
+    )
 
 
 def _is_publisher(name: str, publisher: set[str]) -> bool:
