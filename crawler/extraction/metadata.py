@@ -132,7 +132,7 @@ def extract_metadata(
         [("json-ld", [ld.published_raw]), ("meta", meta.published), ("visible-text", [near]),
          ("trafilatura", [_stated_date(_text(traf.get("date")), tree, url, context)]),
          ("visible-text", [far])],
-        context, url,
+        context, url, [ld.modified_raw, *meta.modified, visible.modified],
     )  # fmt: skip
     if published_choice.date is None and not published_choice.ambiguous and not listing:
         fallback = first_stated_date(tree, context)

@@ -37,6 +37,7 @@ def choose_date(
     layers: Sequence[tuple[Layer, Iterable[str | ParsedDate | None]]],
     context: DateContext,
     url: str | None = None,
+    offset_evidence: Iterable[str | ParsedDate | None] = (),
 ) -> DateChoice:
     """The best layer's date, with three corrections, each from evidence on the page:
 
@@ -46,9 +47,14 @@ def choose_date(
     * when ``url`` is given, a best-layer date that no other layer nor the URL's own
       ``/2019/07/17/`` day confirms (within a day) gives way to the first that is confirmed;
     * a UTC instant is shown in the offset another candidate states for the same instant
-      (or implies by printing its wall-clock time), so the day is the page's local day.
+      (or implies by printing its wall-clock time), so the day is the page's local day;
+      ``offset_evidence`` (the page's modified stamps) counts for this too. With no such
+      time, a day the page prints (a date-only candidate, or the URL's day) that the instant
+      falls on in some zone is its local day: it is shown at the nearest whole-hour offset
+      that reaches that day.
     """
     reads, readings = _read_all(layers, context)
+    evidence = _read_all([("meta", offset_evidence)], context)[0]
     if not reads:
         return DateChoice(ambiguous=bool(readings))
     if (
@@ -58,15 +64,19 @@ def choose_date(
     ):
         resolved = _resolve(readings, reads)
         if resolved is not None:
-            return DateChoice(_in_page_offset(resolved.date, reads), resolved.layer)
+            return DateChoice(_in_page_offset(resolved.date, reads + evidence), resolved.layer)
         reads = [r for r in reads if r.layer != "trafilatura"] or reads
         ambiguous = True
     else:
         ambiguous = False
     if not reads:
         return DateChoice(ambiguous=True)
-    chosen = _corroborated(reads, _url_day(url)) if url is not None else reads[0]
-    return DateChoice(_in_page_offset(chosen.date, reads), chosen.layer, ambiguous)
+    url_day = _url_day(url)
+    chosen = _corroborated(reads, url_day) if url is not None else reads[0]
+    shown = _in_page_offset(chosen.date, reads + evidence)
+    if shown is chosen.date:
+        shown = _on_printed_day(chosen.date, reads, url_day)
+    return DateChoice(shown, chosen.layer, ambiguous)
 
 
 def _read_all(
@@ -162,6 +172,40 @@ def _in_page_offset(chosen: ParsedDate, reads: list[_Read]) -> ParsedDate:
     return chosen
 
 
+def _on_printed_day(chosen: ParsedDate, reads: list[_Read], url_day: date | None) -> ParsedDate:
+    """A UTC instant shown on the day the page prints for it (see `choose_date`), unless a
+    printed date names its UTC day. Only visible dates and the URL count as printed: a
+    date-only meta tag or trafilatura's day may be the same UTC instant cut to its date."""
+    if chosen.tz != "stated" or chosen.value.utcoffset() != timedelta(0):
+        return chosen
+    if not _has_time(chosen.value):
+        return chosen
+    printed = [r.date.value.date() for r in reads if r.layer == "visible-text"
+               and r.date.tz != "stated" and not _has_time(r.date.value)]  # fmt: skip
+    days = printed + ([url_day] if url_day is not None else [])
+    instant = chosen.value
+    if instant.date() in days:
+        return chosen
+    for day in days:
+        offset = _offset_to_day(instant, day)
+        if offset is not None:
+            return ParsedDate(instant.astimezone(timezone(offset)), chosen.raw, "stated")
+    return chosen
+
+
+def _offset_to_day(instant: datetime, day: date) -> timedelta | None:
+    """The whole-hour offset nearest zero at which the UTC ``instant`` falls on ``day``."""
+    wall = instant.replace(tzinfo=None)
+    start = datetime.combine(day, datetime.min.time())
+    if day > wall.date():
+        hours = -(-(start - wall) // timedelta(hours=1))
+    else:
+        hours = -((wall - (start + timedelta(days=1))) // timedelta(hours=1) + 1)
+    offset = timedelta(hours=hours)
+    reached = (wall + offset).date() == day
+    return offset if reached and -timedelta(hours=12) <= offset <= _MAX_OFFSET else None
+
+
 def _same_instant(first: datetime, second: datetime) -> bool:
     return abs(first - second) <= timedelta(minutes=1)
 
@@ -173,6 +217,8 @@ def _has_time(value: datetime) -> bool:
 def _implied_offset(instant: datetime, wall: datetime) -> timedelta | None:
     """The offset at which ``instant`` reads as the wall-clock ``wall``, if it is a plausible
     one (a non-zero multiple of 15 minutes within 14 hours)."""
+    if (wall.second, wall.microsecond) == (0, 0):
+        instant = instant.replace(second=0, microsecond=0)  # ``9:25pm`` for 21:25:54
     difference = wall.replace(tzinfo=None) - instant.replace(tzinfo=None)
     minutes = difference.total_seconds() / 60
     if difference == timedelta(0) or abs(difference) > _MAX_OFFSET or minutes % 15:
