@@ -51,6 +51,7 @@ from crawler.crawllock import CrawlLock, CrawlLocked, jobdir_lock, probe_locks, 
 from crawler.distributed.keys import source_key
 from crawler.items import ArticleItem
 from crawler.jobdir import prepare_jobdir
+from crawler.middlewares.conditional import CONDITIONAL_META
 from crawler.middlewares.incremental import is_internal
 from crawler.storage import BatchWriter, Database, DatabaseUnavailable, StorageDown, open_database
 from crawler.storage.frontier import (
@@ -65,6 +66,7 @@ from crawler.storage.frontier import (
     frontier_key,
     open_pass,
 )
+from crawler.storage.engine import first_line
 from crawler.storage.writer import TRANSIENT
 
 if TYPE_CHECKING:
@@ -83,11 +85,14 @@ DB_UNAVAILABLE = "db_unavailable"
 LOCK_LOST = "frontier_lock_lost"
 #: Close reason when another crawl of the scope holds its lock.
 LOCKED = "frontier_locked"
-#: Meta keys of this module: the request's frontier key, seeds (not recorded), requeued.
+#: Meta keys of this module: the request's frontier key, seeds (not recorded), requeued,
+#: and how often the page was fetched again after a database fault.
 KEY_META = "crawler_frontier_key"
 SEED_META = "crawler_frontier_seed"
 REQUEUED_META = "crawler_frontier_requeued"
-_OWN_META = (KEY_META, SEED_META, REQUEUED_META)
+DB_RETRY_META = "crawler_frontier_db_retries"
+_REFETCHED_META = "crawler_frontier_refetched"
+_OWN_META = (KEY_META, SEED_META, REQUEUED_META, DB_RETRY_META, _REFETCHED_META)
 #: Frontier kind by callback name; any other callback fetches a page that may be an article.
 _KINDS = {
     "parse_feed": "feed",
@@ -143,6 +148,17 @@ def request_record(request: Request, spider: Spider) -> dict[str, Any]:
     return record
 
 
+def mark_refetched(response: Response) -> None:
+    """Note that ``response``'s page is being fetched again (its outputs are to be dropped)."""
+    if response.request is not None:
+        response.request.meta[_REFETCHED_META] = True
+
+
+def refetched(response: Response) -> bool:
+    """True once `mark_refetched` was called for ``response``."""
+    return response.request is not None and bool(response.request.meta.get(_REFETCHED_META))
+
+
 def rebuild_request(entry: Requeued, spider: Spider) -> Request:
     """The request a frontier row recorded (ValueError when it cannot be rebuilt)."""
     if entry.request is None:
@@ -190,6 +206,7 @@ class FrontierRecorder:
         self.current: Pass | None = None
         self.finished: set[str] = set()
         self.down = False
+        self._closing = False
         self._requeue: list[Requeued] = []
         self._seen: set[str] = set()
         self._admitted: defaultdict[str, set[str]] = defaultdict(set)  # per host
@@ -237,6 +254,7 @@ class FrontierRecorder:
             (recorder.item_dropped, signals.item_dropped),
             (recorder.item_error, signals.item_error),
             (recorder.request_dropped, signals.request_dropped),
+            (recorder.response_downloaded, signals.response_downloaded),
         ):
             crawler.signals.connect(handler, signal=signal)
         return recorder
@@ -348,7 +366,11 @@ class FrontierRecorder:
         rerun. Scrapy bounds that backlog in bytes only (5 MB: some 1,500 small pages), so
         downloads can run far ahead of extraction. Waiting here bounds it in pages; a wait
         longer than `MAX_WAIT` seconds (a page whose end was never reported) lets it go.
+        A page fetched again after a database fault (`refetch`) first waits like a retried
+        store batch: ``CRAWLER_DB_RETRY_BACKOFF * 2**(n - 1)`` seconds before its n-th fetch.
         """
+        if tries := int(request.meta.get(DB_RETRY_META, 0)):
+            await asyncio.sleep(self.backoff * 2 ** (tries - 1))
         if self.max_unprocessed <= 0 or not self._tracked(request):
             return
         key = self._key(request)
@@ -370,16 +392,18 @@ class FrontierRecorder:
         self, response: Response, outputs: list[Any], spider: Spider, error: Exception | None = None
     ) -> list[Any]:
         """A callback's outputs: the requests recorded (those already done dropped), then the
-        page done, failed, or left to the store pipeline when it yielded an article."""
+        page done, failed, or left to the store pipeline when it yielded an article. After a
+        database fault the outputs are only the page fetched again (see `refetch`)."""
         kept = [o for o in outputs if not isinstance(o, Request) or self.discovered(o, spider)]
         request = response.request
+        if request is not None and isinstance(error, SQLAlchemyError):
+            again = self.refetch(request, error)  # the outputs come again with the page
+            return [again] if again is not None else []
         if request is None or not self._tracked(request):
             return kept
         self._release(request)
         if any(isinstance(o, ArticleItem) for o in outputs):
             return kept  # done in the transaction that stores it (or when it is dropped)
-        if isinstance(error, SQLAlchemyError):
-            return kept  # a database fault says nothing about the page: fetched again later
         if error is not None:
             self._finish(request, FAILED, f"{type(error).__name__}: {error}")
         elif response.status >= 400:
@@ -388,18 +412,62 @@ class FrontierRecorder:
             self._finish(request, DONE)
         return kept
 
-    def fetch_failed(self, request: Request, exception: BaseException) -> None:
-        """A download ended with ``exception`` (retries over) or was refused."""
-        if not self._tracked(request):
-            return
-        self._release(request)
+    def fetch_failed(self, request: Request, exception: BaseException) -> Request | None:
+        """A download ended with ``exception`` (retries over) or was refused; after a database
+        fault (a middleware's query), the request to fetch instead (see `refetch`)."""
         if isinstance(exception, SQLAlchemyError):
-            return  # a database fault says nothing about the page: fetched again later
+            return self.refetch(request, exception)
+        if not self._tracked(request):
+            return None
+        self._release(request)
         if isinstance(exception, IgnoreRequest):
             reason = getattr(exception, "reason", None) or str(exception) or "ignored"
             self._finish(request, DONE, f"dropped: {reason}")
         else:
             self._finish(request, FAILED, f"{type(exception).__name__}: {exception}")
+        return None
+
+    def refetch(self, request: Request, error: BaseException) -> Request | None:
+        """``request`` again, after a database fault while it was fetched or processed.
+
+        The fault says nothing about the page, and what the page yielded was lost with it,
+        so the page is fetched again in this crawl (its frontier row stays in progress
+        meanwhile), seeds included, up to ``CRAWLER_DB_RETRIES`` fetches in all, waiting
+        like a retried store batch (`admit`). After that the database counts as down: None,
+        and the spider closes with reason ``db_unavailable`` (its URL still in progress, so
+        the next crawl fetches it), never ``finished`` with a page silently lost.
+        """
+        if self._tracked(request):
+            self._release(request)
+        if is_internal(request):
+            return None
+        tries = int(request.meta.get(DB_RETRY_META, 0)) + 1
+        if tries >= self.attempts:
+            logger.error(
+                "frontier: database fault on %s again (%d fetches: %s); closing the spider",
+                request.url,
+                tries,
+                first_line(error),
+            )
+            self._close_spider(DB_UNAVAILABLE)
+            return None
+        logger.warning(
+            "frontier: database fault on %s (%s); fetching it again", request.url, first_line(error)
+        )
+        self.stats.inc_value("news/frontier/refetched_after_db_fault")
+        again = request.replace(dont_filter=True)
+        again.meta[DB_RETRY_META] = tries
+        return again
+
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        """A ``304`` to a conditional request: the page is as the finished crawl that saved
+        its validators read it, so it is done. `ConditionalRequestMiddleware` ends such a
+        request with ``IgnoreRequest`` from ``process_response``, which no downloader
+        middleware's ``process_exception`` sees, so it is recorded here, when it arrives."""
+        if response.status == 304 and request.meta.get(CONDITIONAL_META):
+            if self._tracked(request):
+                self._release(request)
+                self._finish(request, DONE, "dropped: not modified")
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         if isinstance(item, ArticleItem):
@@ -451,10 +519,14 @@ class FrontierRecorder:
         except StorageDown as exc:
             logger.error("frontier %s: %s; closing the spider", self.scope, exc)
             self.down = True
-            engine = self.crawler.engine
-            deferred_from_coro(engine.close_spider_async(reason=DB_UNAVAILABLE))
+            self._close_spider(DB_UNAVAILABLE)
 
     # --- helpers -------------------------------------------------------------------
+
+    def _close_spider(self, reason: str) -> None:
+        if not self._closing:
+            self._closing = True
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def _tracked(self, request: Request) -> bool:
         return not (request.meta.get(SEED_META) or is_internal(request))

@@ -3,10 +3,13 @@
 `FrontierSpiderMiddleware` sits outermost in the spider chain: it marks start requests as
 seeds, queues after them what the scope's last crawl left pending, and sees each
 callback's final outputs (after every other middleware filtered them), all at once, so
-that the links a page yielded are recorded before the page is marked done.
+that the links a page yielded are recorded before the page is marked done. A database
+fault while a page is processed (a middleware's query) loses what it yielded, so the
+page is fetched again instead of the error going on (`FrontierRecorder.refetch`).
 `FrontierDownloaderMiddleware` sits outermost in the downloader chain: it marks a request
 in progress when it reaches the downloader, and sees the exception a request ends with
-once retries are over (or the refusal of a policy middleware). Both are off when the
+once retries are over (or the refusal of a policy middleware); after a database fault it
+returns the request to fetch again. Both are off when the
 recorder is (``CRAWLER_FRONTIER``, ``CRAWLER_REDIS_URL``).
 """
 
@@ -17,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
+from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.frontier import FrontierRecorder
+from crawler.frontier import FrontierRecorder, mark_refetched, refetched
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -63,8 +67,9 @@ class FrontierSpiderMiddleware:
         except Exception as exc:
             self._finished(response, outputs, exc)
             raise
-        for output in self._finished(response, outputs):
-            yield output
+        if not refetched(response):
+            for output in self._finished(response, outputs):
+                yield output
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
         outputs: list[Any] = []
@@ -73,10 +78,18 @@ class FrontierSpiderMiddleware:
         except Exception as exc:
             self._finished(response, outputs, exc)
             raise
-        return self._finished(response, outputs)
+        return [] if refetched(response) else self._finished(response, outputs)
 
-    def process_spider_exception(self, response: Response, exception: Exception) -> None:
-        self._finished(response, [], exception)
+    def process_spider_exception(
+        self, response: Response, exception: Exception
+    ) -> list[Any] | None:
+        """A database fault is handled here, where it arrives first: the page is fetched
+        again (or the spider closes), and what it yielded before the fault is dropped."""
+        again = self._finished(response, [], exception)
+        if not isinstance(exception, SQLAlchemyError):
+            return None
+        mark_refetched(response)
+        return again
 
     def _finished(
         self, response: Response, outputs: list[Any], error: Exception | None = None
@@ -100,5 +113,5 @@ class FrontierDownloaderMiddleware:
         self.recorder.fetching(request)
         await self.recorder.admit(request)
 
-    def process_exception(self, request: Request, exception: Exception) -> None:
-        self.recorder.fetch_failed(request, exception)
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        return self.recorder.fetch_failed(request, exception)

@@ -107,6 +107,28 @@ def test_a_crawl_killed_once_and_restarted_stores_every_article_once(
     assert result.kills == 1
 
 
+def test_a_crawl_run_again_after_it_finished_leaves_its_frontier_drained(
+    tmp_path: Path,
+) -> None:
+    """A crawl killed only after it finished (as the kill above may be, when the crawl is
+    fast) is followed by a new pass, whose listings are answered 304 from the validators
+    the finished crawl saved: those pages must end done, not in progress."""
+    site = serve_site(tmp_path / "site", 30)
+    try:
+        db_url = f"sqlite:///{tmp_path / 'news.db'}"
+        args = crawl_args(f"{base_url(site)}/", db_url, "--quiet")
+        for _ in range(2):
+            crawl = start_crawl(args, tmp_path / "crawl.out")
+            assert crawl.wait(timeout=300) == 0, crawl.text()[-3000:]
+        not_modified = [r.path for r in site.request_log() if r.status == 304]
+    finally:
+        site.stop()
+    assert not_modified, "the second crawl sent no conditional request"
+    assert frontier_states(db_url).keys() <= {"done", "failed"}, frontier_states(db_url)
+    assert query(db_url, "SELECT count(*) FROM frontier_scopes WHERE open") == [(0,)]
+    assert sorted(stored_paths(db_url)) == sorted(article_path(i) for i in range(30))
+
+
 @pytest.fixture(scope="module")
 def large_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
     """A generated site of `LARGE` articles, shared by the slow runs (each clears the log)."""
