@@ -55,14 +55,19 @@ _JUNK_WORDS = frozenset(
 _ROLE_NOUNS = (
     r"(?:writer|reporter|correspondent|editor|contributor|columnist|journalist|photographer"
     r"|analyst|producer|redakteur(?:in)?|korrespondent(?:in)?|journaliste|rédacteur|rédactrice"
-    r"|envoyée? spéciale?)s?"
+    r"|envoyée? spéciale?"
+    # German compound roles: Projektleiterin, Pressesprecher, Geschäftsführer, Fachreferentin
+    r"|\w{3,}(?:leiter|sprecher|referent|führer|beauftragte|berater)(?:in|innen|r)?)s?"
 )
 _ROLE_ADJECTIVES = (
     r"(?:senior|chief|deputy|managing|executive|associate|contributing|special|foreign"
     r"|political|national|business|sports?|science|staff|guest|freelance|our|assistant"
     r"|digital|news|web|city|desk|[A-Z][\w.]+)"
 )
-_ROLE = rf"(?:the\s+)?(?:{_ROLE_ADJECTIVES}\s+)*{_ROLE_NOUNS}(?:\s+(?:at|for|of|bei|für|de)\s+.*)?"
+_ROLE = (
+    rf"(?:the\s+)?(?:{_ROLE_ADJECTIVES}\s+)*{_ROLE_NOUNS}"
+    r"(?:\s+(?:at|for|of|bei|für|de|der|des)\s+.*)?"
+)
 _ROLE_ONLY = re.compile(rf"^{_ROLE}$", re.I)
 #: A role glued after a name: ``Jane Doe, Staff Writer``, ``Jane Doe - Correspondent``.
 _ROLE_AFTER_SEPARATOR = re.compile(rf"\s*[,|–—-]\s*{_ROLE}$", re.I)
@@ -86,7 +91,7 @@ _WORD_END = r"(?:\b|(?=(?-i:[A-ZÀ-Ý])))"
 _PREFIX = re.compile(
     rf"^(?:{_LABEL_VERBS}\s*(?:by|von|par|por){_WORD_END}|(?:by|von){_WORD_END}|vom\b"
     r"|par\b|por\b|door\b|di\s+(?=(?-i:[A-Z]))|de\s+(?=(?-i:[A-ZÀ-Ý]))|from\b"
-    rf"|(?:text|texte|autor(?:in)?|author|auteur|interview|foto|fotos){_WORD_END}\s*:?"
+    rf"|(?:text|texte|autor(?:in|en|innen)?|authors?|auteurs?|interview|foto|fotos){_WORD_END}\s*:?"
     r"|(?:reporter|redaktion)\s*:)\s*:?\s*",
     re.I,
 )

@@ -244,9 +244,16 @@ def _publisher_keys(site_name: str | None, url: str) -> set[str]:
     """Comparison keys under which an author name is just the publication's name."""
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     keys = {_key(host), _key(host.split(".")[0])}
+    short: set[str] = set()
     if site_name:
         keys.add(_key(site_name))
-    return {key for key in keys if len(key) >= 3}
+        # ``LN - Lübecker Nachrichten``, or ``LN`` for ``Lübecker Nachrichten``
+        parts = _TITLE_SEPARATOR.split(site_name)
+        short = {_key(part) for part in parts if len(parts) > 1}
+        capitals = [word[0] for word in site_name.split() if word[:1].isupper()]
+        if len(capitals) > 1:
+            short.add(_key("".join(capitals)))
+    return {key for key in keys if len(key) >= 3} | {key for key in short if len(key) >= 2}
 
 
 def _key(text: str) -> str:

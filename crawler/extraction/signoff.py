@@ -1,6 +1,9 @@
-"""The author's sign-off under an article: a last paragraph that is only an emphasised name."""
+"""The author's sign-off under an article: a last paragraph that is only a name, set apart in
+bold or italics or labelled (``Von X``, ``Autoren X und Y``)."""
 
 from __future__ import annotations
+
+import re
 
 import lxml.html
 from lxml import etree
@@ -8,36 +11,43 @@ from lxml import etree
 from crawler.extraction.authors import parse_byline, printed_name
 from crawler.extraction.page_regions import is_off_article
 
-#: Sign-offs looked at per page (the candidates are short emphasised paragraphs).
+#: Sign-offs looked at per page.
 MAX_CANDIDATES = 40
 #: Body text that must stand before a sign-off in the same container.
 MIN_TEXT_BEFORE = 200
+#: Longer lines are text, not a sign-off.
+MAX_SIGNOFF_CHARS = 80
 
-#: Paragraphs with no text of their own whose content sits in one emphasis element.
+#: Words that open a signed line (``Von Jane Doe``, ``Autoren: A und B``), lower-case.
+_SIGNED = ("von", "by", "par", "text", "autor", "author", "auteur")
+_LABEL = re.compile(r"^(?:von|by|par|text|autor(?:in|en|innen)?|authors?|auteurs?)\b", re.I)
+_STARTS_SIGNED = " or ".join(
+    f"starts-with(translate(normalize-space(), 'VBPTA', 'vbpta'), '{word}')" for word in _SIGNED
+)
+#: Paragraphs with no text of their own whose content sits in one emphasis element, and
+#: short paragraphs that start with a byline label.
 _CANDIDATES = etree.XPath(
     "//body//p[not(normalize-space(text()))][count(*)=1]"
     "[*[self::b or self::strong or self::em or self::i]]"
+    f" | //body//p[string-length(normalize-space()) < {MAX_SIGNOFF_CHARS}][{_STARTS_SIGNED}]"
 )
 
 
 def signoff_authors(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
     """Names from the first sign-off on the page: ``<p><b><i>Stefan Wasmer</i></b></p>`` or
-    ``<p><em>Von Cosima Künzel</em></p>`` as the last paragraph of a container that holds
-    the article's text before it; a bold subheading, followed by more text, is not one."""
+    ``<p>Autoren Jelko Djuren und Jutta Klaukien</p>`` as the last paragraph of a container
+    that holds the article's text before it; a bold subheading, followed by more text, is
+    not one."""
     for paragraph in _CANDIDATES(tree)[:MAX_CANDIDATES]:
         text = " ".join(paragraph.text_content().split())
-        if not text or len(text) > 80 or not _ends_its_container(paragraph):
+        if not text or len(text) > MAX_SIGNOFF_CHARS or not _ends_its_container(paragraph):
             continue
         if any(is_off_article(node) for node in paragraph.iterancestors()):
             continue
         _, authors = parse_byline(text)
-        if authors and (printed_name(text) or text.split()[0].casefold() in _SIGNED):
+        if authors and (printed_name(text) or _LABEL.match(text)):
             return authors
     return ()
-
-
-#: Words that open a signed line (``Von Jane Doe``).
-_SIGNED = frozenset({"by", "von", "par", "text:", "autor:", "author:"})
 
 
 def _ends_its_container(paragraph: lxml.html.HtmlElement) -> bool:

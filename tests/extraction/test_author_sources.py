@@ -58,6 +58,22 @@ def test_an_agency_after_full_names_is_their_employer(
     assert parse_byline(byline)[1] == authors
 
 
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("Autorin: Uta Staschewski, Projektleiterin der HSS", ("Uta Staschewski",)),
+        ("Jan Roe, Pressesprecher", ("Jan Roe",)),
+        ("Eva Roe, Geschäftsführerin des Vereins", ("Eva Roe",)),
+        ("Hans Leiter", ("Hans Leiter",)),  # a surname, not a compound role
+        ("Eva Sprecher und Tom Roe", ("Eva Sprecher", "Tom Roe")),
+    ],
+)
+def test_german_compound_roles_after_a_name_are_stripped(
+    byline: str, authors: tuple[str, ...]
+) -> None:
+    assert parse_byline(byline)[1] == authors
+
+
 def test_spanish_publication_labels_are_cut_from_a_name() -> None:
     assert parse_byline("Medellín Hora de publicación del artículo")[1] == ("Medellín",)
     assert parse_byline("Ana Gómez Publicado 12 de mayo")[1] == ("Ana Gómez",)
@@ -144,6 +160,10 @@ def test_an_author_meta_tag_wins_over_the_twitter_label() -> None:
         ("<p><b><i>Stefan Wasmer</i></b></p>", ("Stefan Wasmer",)),
         ("<p><strong>Marina Mucha</strong></p>", ("Marina Mucha",)),
         ('<p><em>Von <span itemprop="name">Cosima Künzel</span></em></p>', ("Cosima Künzel",)),
+        ("<p>Autoren Jelko Djuren und Jutta Klaukien</p>", ("Jelko Djuren", "Jutta Klaukien")),
+        ("<p>Text: Eva Roe</p>", ("Eva Roe",)),
+        ("<p>Von Montag an gilt die neue Regel.</p>", ()),
+        ("<p>Paris Hilton kam nicht.</p>", ()),
         ("<p><strong>Weitere Informationen</strong></p><p>Rathaus, Zimmer 4</p>", ()),
         ("<p><strong>mehr zum thema</strong></p>", ()),
         ("<p>Stefan Wasmer</p>", ()),  # not set apart: could be any line
@@ -206,3 +226,16 @@ def test_the_sign_off_is_the_last_resort() -> None:
     assert _metadata(signed) == ("Stefan Wasmer",)
     head = '<meta name="author" content="Jane Doe">'
     assert _metadata(signed, head) == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    "site_name", ["Lübecker Nachrichten", "LN - Lübecker Nachrichten", "LN | Lübecker Nachrichten"]
+)
+def test_the_publications_initials_are_no_author_beside_a_signed_name(site_name: str) -> None:
+    head = (
+        f'<meta property="og:site_name" content="{site_name}">'
+        '<meta name="author" content="LN">'
+    )
+    signed = f"<article><h1>Pier closes</h1>{TEXT}{TEXT}<p><em>Von Cosima Künzel</em></p></article>"
+    assert _metadata(signed, head) == ("Cosima Künzel",)
+    assert _metadata(f"<article><h1>Pier closes</h1>{TEXT}</article>", head) == ("LN",)
