@@ -15,11 +15,14 @@ _PUBLISHED_KEYS = (
     "article:published_time", "og:article:published_time", "article:published",
     "datepublished", "parsely-pub-date", "sailthru.date", "pubdate", "publishdate",
     "publish-date", "published-date", "published_time", "og:published_time",
-    "article.published", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date",
+    "article.published", "dc.date.issued", "dcterms.issued",
     "dc.date.created", "dcterms.created", "citation_publication_date", "citation_date",
-    "date", "originalpublicationdate", "displaydate", "article_date_original",
+    "originalpublicationdate", "displaydate", "article_date_original",
     "cxenseparse:recs:publishtime", "rnews:datepublished", "datecreated", "created",
 )  # fmt: skip
+#: Dublin Core's and the plain ``date``: some date of the document (CMSs often write its last
+#: change), weaker evidence of publication than the keys above.
+_GENERIC_DATE_KEYS = ("dc.date", "dcterms.date", "date")
 _MODIFIED_KEYS = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
     "article:modified", "dcterms.modified", "dc.date.modified", "last-modified", "lastmod",
@@ -64,7 +67,10 @@ _NAME_IN = etree.XPath(".//*[@itemprop='name']")
 
 @dataclass(frozen=True, slots=True)
 class MetaFacts:
-    """Candidates from meta tags and microdata, best first; strings raw, URLs absolute."""
+    """Candidates from meta tags and microdata, best first; strings raw, URLs absolute.
+
+    ``generic_dates`` holds ``date``/``dc.date``/``dcterms.date``, kept apart from the
+    publication-date keys in ``published``."""
 
     title: str | None = None
     description: str | None = None
@@ -74,6 +80,7 @@ class MetaFacts:
     canonical_url: str | None = None
     og_type: str | None = None
     published: tuple[str, ...] = ()
+    generic_dates: tuple[str, ...] = ()
     modified: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -111,6 +118,7 @@ def read_meta_tags(tree: lxml.html.HtmlElement, page_url: str) -> MetaFacts:
         canonical_url=_absolute(canonical, page_url),
         og_type=og_type.lower() if og_type else None,
         published=every(_PUBLISHED_KEYS),
+        generic_dates=every(_GENERIC_DATE_KEYS),
         modified=every(_MODIFIED_KEYS),
         authors=every(_AUTHOR_KEYS) or _labelled_authors(values),
         tags=_tags(values),

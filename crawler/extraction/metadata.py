@@ -24,7 +24,7 @@ from crawler.extraction.jsonld import is_listing, read_jsonld
 from crawler.extraction.meta_tags import read_meta_tags
 from crawler.extraction.options import ExtractionOptions
 from crawler.extraction.page_regions import full_name
-from crawler.extraction.published import DateChoice, choose_date
+from crawler.extraction.published import DateChoice, choose_date, weigh_generic
 from crawler.extraction.signoff import signoff_authors
 from crawler.extraction.stated_days import first_stated_date, page_states_day
 from crawler.extraction.visible import VisibleFacts, read_visible
@@ -128,11 +128,15 @@ def extract_metadata(
         pick.provenance["byline"] = "visible-text" if byline else pick.provenance["authors"]
         byline = byline or ", ".join(authors)
     near, far = (visible.published, None) if visible.published_near else (None, visible.published)
+    modified_stamps = [ld.modified_raw, *meta.modified, visible.modified]
+    generic, set_aside = weigh_generic(meta.generic_dates, near, modified_stamps, context)
+    traf_date = _stated_date(_text(traf.get("date")), tree, url, context)
+    if traf_date is not None and date.fromisoformat(traf_date) in set_aside:
+        traf_date = None  # htmldate read the same tag
     published_choice = choose_date(
-        [("json-ld", [ld.published_raw]), ("meta", meta.published), ("visible-text", [near]),
-         ("trafilatura", [_stated_date(_text(traf.get("date")), tree, url, context)]),
-         ("visible-text", [far])],
-        context, url, [ld.modified_raw, *meta.modified, visible.modified],
+        [("json-ld", [ld.published_raw]), ("meta", [*meta.published, *generic]),
+         ("visible-text", [near]), ("trafilatura", [traf_date]), ("visible-text", [far])],
+        context, url, modified_stamps,
     )  # fmt: skip
     if published_choice.date is None and not published_choice.ambiguous and not listing:
         fallback = first_stated_date(tree, context)

@@ -79,6 +79,26 @@ def choose_date(
     return DateChoice(shown, chosen.layer, ambiguous)
 
 
+def weigh_generic(
+    generic: Sequence[str],
+    dateline: ParsedDate | None,
+    modified: Iterable[str | ParsedDate | None],
+    context: DateContext,
+) -> tuple[list[str], set[date]]:
+    """The generic date tags (``date``, ``dc.date``) kept, and the days of those set aside.
+
+    They are set aside when the dateline near the headline prints another day that is not
+    the page's modified day (a dateline naming that day is the modified stamp)."""
+    if dateline is None or not generic:
+        return list(generic), set()
+    modified_days = {r.date.value.date() for r in _read_all([("meta", modified)], context)[0]}
+    reads, readings = _read_all([("meta", generic)], context)
+    candidates = reads + readings  # either reading of an ambiguous tag may be the dateline's
+    if dateline.value.date() in modified_days or any(_agree(r.date, dateline) for r in candidates):
+        return list(generic), set()
+    return [], {r.date.value.date() for r in candidates}
+
+
 def _read_all(
     layers: Sequence[tuple[Layer, Iterable[str | ParsedDate | None]]], context: DateContext
 ) -> tuple[list[_Read], list[_Read]]:

@@ -111,3 +111,51 @@ def test_a_printed_day_out_of_any_zone_s_reach_does_not_shift_the_instant() -> N
     )
     meta = metadata(html, "https://gossip.example.com/2020/02/24/noon-story/")
     assert_shown(meta, "2020-02-25", 0, datetime(2020, 2, 25, 12, tzinfo=UTC))
+
+
+# a TYPO3 press release: a plain ``date`` meta tag written by the CMS, the release's own day
+# printed under the headline
+PRESS_RELEASE_HEAD = (
+    '<meta name="date" content="2021-10-15"><meta name="dc.date" content="2021-10-15">'
+)
+PRESS_RELEASE_BODY = "<h1>New president elected</h1><p class='news-date'>13.10.2021</p>" + PARAGRAPH
+
+
+def test_the_dateline_outweighs_a_generic_date_tag_and_trafilatura_repeating_it() -> None:
+    meta = metadata(
+        page(PRESS_RELEASE_HEAD, PRESS_RELEASE_BODY, lang="de"),
+        "https://charity.example.org/presse/new-president",
+        trafilatura_meta={"date": "2021-10-15"},
+    )
+    assert meta.published is not None
+    assert meta.published.value == datetime(2021, 10, 13, tzinfo=UTC)
+    assert meta.provenance["published_at"] == "visible-text"
+
+
+def test_a_publication_date_tag_still_outranks_the_dateline() -> None:
+    head = '<meta property="article:published_time" content="2021-10-15T09:00:00+02:00">'
+    meta = metadata(
+        page(head, PRESS_RELEASE_BODY, lang="de"),
+        "https://charity.example.org/presse/new-president",
+    )
+    assert meta.published is not None and meta.published.value.day == 15
+    assert meta.provenance["published_at"] == "meta"
+
+
+def test_a_generic_date_tag_stands_against_a_dateline_naming_the_modified_day() -> None:
+    head = PRESS_RELEASE_HEAD + '<meta name="dcterms.modified" content="2021-10-13">'
+    meta = metadata(
+        page(head, PRESS_RELEASE_BODY, lang="de"),
+        "https://charity.example.org/presse/new-president",
+    )
+    assert meta.published is not None and meta.published.value.day == 15
+    assert meta.provenance["published_at"] == "meta"
+
+
+def test_a_generic_date_tag_alone_is_still_a_publication_date() -> None:
+    meta = metadata(
+        page(PRESS_RELEASE_HEAD, "<h1>New president elected</h1>" + PARAGRAPH, lang="de"),
+        "https://charity.example.org/presse/new-president",
+    )
+    assert meta.published is not None and meta.published.value.day == 15
+    assert meta.provenance["published_at"] == "meta"
