@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import lxml.html
+import pytest
 
 from crawler.extraction.metadata import Metadata, extract_metadata
 from crawler.extraction.options import ExtractionOptions
@@ -142,20 +143,19 @@ def test_a_publication_date_tag_still_outranks_the_dateline() -> None:
     assert meta.provenance["published_at"] == "meta"
 
 
-def test_a_generic_date_tag_stands_against_a_dateline_naming_the_modified_day() -> None:
-    head = PRESS_RELEASE_HEAD + '<meta name="dcterms.modified" content="2021-10-13">'
-    meta = metadata(
-        page(head, PRESS_RELEASE_BODY, lang="de"),
-        "https://charity.example.org/presse/new-president",
-    )
-    assert meta.published is not None and meta.published.value.day == 15
-    assert meta.provenance["published_at"] == "meta"
-
-
-def test_a_generic_date_tag_alone_is_still_a_publication_date() -> None:
-    meta = metadata(
-        page(PRESS_RELEASE_HEAD, "<h1>New president elected</h1>" + PARAGRAPH, lang="de"),
-        "https://charity.example.org/presse/new-president",
-    )
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        # the dateline names the modified day: it is the modified stamp
+        (
+            PRESS_RELEASE_HEAD + '<meta name="dcterms.modified" content="2021-10-13">',
+            PRESS_RELEASE_BODY,
+        ),
+        # no dateline: the generic tag is still a publication date
+        (PRESS_RELEASE_HEAD, "<h1>New president elected</h1>" + PARAGRAPH),
+    ],
+)
+def test_a_generic_date_tag_stands_without_a_dateline_of_another_day(head: str, body: str) -> None:
+    meta = metadata(page(head, body, lang="de"), "https://charity.example.org/presse/president")
     assert meta.published is not None and meta.published.value.day == 15
     assert meta.provenance["published_at"] == "meta"
