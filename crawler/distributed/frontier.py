@@ -58,17 +58,10 @@ local function reclaim_dead(t)
   end
   return n
 end
+-- Nothing queued and no worker registered: every taken or unsaved request belongs to a
+-- registered worker (taking registers; giving back unregisters), so none is pending.
 local function finished()
-  if redis.call('ZCARD', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then
-    return false
-  end
-  for _, w in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    local k = ARGV[1] .. 'taken:' .. w
-    if redis.call('EXISTS', k, ARGV[1] .. 'unsaved:' .. w) > 0 then
-      return false
-    end
-  end
-  return true
+  return redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) == 0
 end
 """
 # KEYS: requests, seen; ARGV: member, score, fingerprint ('' = do not filter).

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class Shared:
     redis: Redis
     namespace: str
     folder: Path
+    started: list[Worker] = field(default_factory=list)
 
     @property
     def home(self) -> str:
@@ -65,7 +66,15 @@ class Shared:
     def start(self, name: str, *settings: str, command: list[str] | None = None) -> Worker:
         command = command or ["crawl", self.home]
         args = (self.db_url, self.redis_url, self.namespace, settings)
-        return start_worker(self.folder, name, command, *args)
+        self.started.append(start_worker(self.folder, name, command, *args))
+        return self.started[-1]
+
+    def stop_all(self) -> None:
+        """Kill the workers still running (a failed test's), so that none of them crawls
+        on into the next test's request log, database or Redis keys."""
+        for worker in self.started:
+            if worker.process.poll() is None:
+                worker.kill()
 
     def article_paths(self) -> set[str]:
         return {article["path"] for article in self.defense["articles"]}
@@ -122,7 +131,10 @@ def shared(
     tmp_path: Path,
 ) -> Iterator[Shared]:
     sites.clear_log()
-    yield Shared(sites, defense, postgres_url, redis_server_url, redis_client, namespace, tmp_path)
+    args = (postgres_url, redis_server_url, redis_client, namespace, tmp_path)
+    workers = Shared(sites, defense, *args)
+    yield workers
+    workers.stop_all()
     sites.release()
 
 
