@@ -14,8 +14,10 @@ commands are all it executes, scripts' inner commands included (``INFO commandst
 
 Figures per run: pages fetched (all workers), crawl seconds (first spider opened to last
 spider closed, from the runs' stats: process start-up excluded) and wall seconds
-(start-up included), pages/s on each, CPU seconds of every process tree, Redis round trips
-and commands per page, split by command, and how the pages split between the workers.
+(start-up included), pages/s on each, CPU seconds of the workers' process trees (crawler
+and extraction pool, start-up included) in all and per page (steadier than pages/s on a
+shared machine), Redis round trips and commands per page, split by command, and how the
+pages split between the workers.
 
     python bench/redis_workers.py [--site bench|fixtures] [--pages 600] [--workers 1,2,3]
                                   [--postgres URL] [--json FILE]
@@ -225,8 +227,8 @@ def render(results: dict[str, Any]) -> str:
     """The figures as a Markdown table."""
     lines = [
         "| run | pages | pages by worker | crawl s | pages/s | wall s | pages/s (wall) "
-        "| CPU s | Redis round trips/page | Redis commands/page |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU s | CPU ms/page | Redis round trips/page | Redis commands/page |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results["runs"]:
         trips = r.get("redis_round_trips_per_page")
@@ -235,6 +237,7 @@ def render(results: dict[str, Any]) -> str:
             f"| {r['run']} | {r['pages_fetched']} | {'/'.join(map(str, r['pages_by_worker']))} "
             f"| {r['crawl_seconds']:.1f} | {r['pages_per_second']:.1f} | {r['wall_seconds']:.1f} "
             f"| {r['pages_per_second_wall']:.1f} | {r['cpu_seconds']:.1f} "
+            f"| {1000 * r['cpu_seconds'] / r['pages_fetched']:.1f} "
             f"| {_figure(trips)} | {_figure(commands)} |"
         )
     return "\n".join(lines)
