@@ -63,6 +63,7 @@ _MAIN_SCOPE = etree.XPath(f"//*[@itemscope]{_WORK_SCOPE}")
 _OWN_SCOPE = etree.XPath("ancestor::*[@itemscope][1]")
 _CANONICAL = etree.XPath("//link[translate(@rel, 'CANONICAL', 'canonical')='canonical']/@href")
 _NAME_IN = etree.XPath(".//*[@itemprop='name']")
+_MICRODATA_AUTHOR_KEYS = frozenset({"author", "creator"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +90,11 @@ class MetaFacts:
 def read_meta_tags(tree: lxml.html.HtmlElement, page_url: str) -> MetaFacts:
     """Everything the page's `<meta>`, `<link rel=canonical>`, `lang` and microdata say."""
     values: dict[str, list[str]] = {}
+    main = next(iter(_MAIN_SCOPE(tree)), None)
     for element in _METAS(tree)[:MAX_TAGS]:
         key = _key(element)
+        if key in _MICRODATA_AUTHOR_KEYS and _of_nested_work(element, main):
+            continue  # ``<meta itemprop="author">`` of a cited work
         content = element.get("content") or element.get("value") or element.get("datetime")
         content = " ".join((content or "").split())
         if key and content:
@@ -149,6 +153,15 @@ def _microdata(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
         if not scope or scope[0] is main or not _is_work(itemtype):
             own.append(element)
     return own
+
+
+def _of_nested_work(element: lxml.html.HtmlElement, main: lxml.html.HtmlElement | None) -> bool:
+    """Whether a microdata ``<meta>`` belongs to a work other than the page's own (a cited
+    paper, a teaser) rather than to the page's main work or to no work."""
+    if element.get("property") or element.get("name"):
+        return False
+    scope = _OWN_SCOPE(element)
+    return bool(scope) and scope[0] is not main and _is_work(scope[0].get("itemtype", ""))
 
 
 def _is_work(itemtype: str) -> bool:

@@ -239,3 +239,16 @@ def test_the_publications_initials_are_no_author_beside_a_signed_name(site_name:
     signed = f"<article><h1>Pier closes</h1>{TEXT}{TEXT}<p><em>Von Cosima Künzel</em></p></article>"
     assert _metadata(signed, head) == ("Cosima Künzel",)
     assert _metadata(f"<article><h1>Pier closes</h1>{TEXT}</article>", head) == ("LN",)
+
+
+def test_microdata_authors_of_cited_works_are_not_the_pages() -> None:
+    citation = (
+        '<li itemprop="citation" itemscope itemtype="http://schema.org/ScholarlyArticle">'
+        '<meta itemprop="author" content="NH. Shear, SP. Spielberg, ">Shear NH (1986)</li>'
+    )
+    body = (
+        '<article itemscope itemtype="http://schema.org/ScholarlyArticle"><h1>Title</h1>'
+        '<meta itemprop="author" content="Marwan H. Adwan">'
+        f"<p>Text.</p><ol>{citation * 3}</ol></article>"
+    )
+    assert read_meta_tags(_tree(body), "https://example.org/a").authors == ("Marwan H. Adwan",)
