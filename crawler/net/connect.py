@@ -90,15 +90,35 @@ class GuardedEndpoint:
         raise error
 
     async def _resolve(self) -> list[IPAddress]:
-        literal = parse_ip_host(self._host)
-        if literal is not None:
-            return [literal]
-        collector = _Collector()
-        self._reactor.nameResolver.resolveHostName(collector, self._host, portNumber=self._port)
-        addresses = await collector.done
-        if not addresses:
-            raise DNSLookupError(f"no address for {self._host}")
-        return addresses
+        return await resolve(self._reactor, self._host, self._port)
+
+
+async def resolve(reactor: Any, host: str, port: int) -> list[IPAddress]:
+    """The addresses of ``host`` (itself when it is an IP literal), through the reactor's
+    resolver; raises ``DNSLookupError`` when there are none."""
+    literal = parse_ip_host(host)
+    if literal is not None:
+        return [literal]
+    collector = _Collector()
+    reactor.nameResolver.resolveHostName(collector, host, portNumber=port)
+    addresses = await collector.done
+    if not addresses:
+        raise DNSLookupError(f"no address for {host}")
+    return addresses
+
+
+async def check_proxied_host(reactor: Any, policy: AddressPolicy, host: str, port: int) -> None:
+    """Refuse a host a proxy would connect to when any of its addresses is refused.
+
+    The proxy resolves the name again and may pick any address it finds, so every address
+    must pass; a name that does not resolve here is not sent (``DNSLookupError``). Seeds
+    and, with ``allow_private``, every host pass without a lookup.
+    """
+    if policy.allow_private or policy.is_seed(host):
+        return
+    addresses = await resolve(reactor, host, port)
+    if not all(policy.permits(host, address) for address in addresses):
+        raise BlockedAddress(host, [str(a) for a in addresses])
 
 
 class GuardedEndpointFactory:

@@ -2,12 +2,14 @@
 
 Register it for both schemes (``DOWNLOAD_HANDLERS``) and disable every other scheme. A
 direct connection goes through ``GuardedEndpoint``, so the address checked is the address
-connected to; through a proxy (``meta['proxy']``) the proxy resolves the name, so only IP
-literals can be checked, before the request leaves.
+connected to. Through a proxy (``meta['proxy']``) the proxy resolves the name itself, so
+the name is resolved here too before the request leaves and every address it has must pass.
+Each response's ``meta[DOWNLOAD_SECONDS]`` is the time its whole download took.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
@@ -16,13 +18,17 @@ from scrapy.exceptions import ResponseDataLossError
 from scrapy.http import Response
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.web.client import Agent
 
-from crawler.net.connect import GuardedEndpointFactory
+from crawler.net.connect import GuardedEndpointFactory, check_proxied_host
 from crawler.net.policy import AddressPolicy
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+#: Meta key: seconds from sending the request to the last byte of the body.
+DOWNLOAD_SECONDS = "crawler_download_seconds"
 
 
 def crawl_policy(crawler: Crawler) -> AddressPolicy:
@@ -45,9 +51,7 @@ class _GuardedScrapyAgent(_ScrapyAgent):
 
     def _get_agent(self, request: Request, timeout: float) -> Agent:
         agent = super()._get_agent(request, timeout)
-        if request.meta.get("proxy"):
-            self._policy.check_url(request.url)
-        else:
+        if not request.meta.get("proxy"):  # a proxied host was checked before (check_proxied_host)
             agent._endpointFactory = GuardedEndpointFactory(agent._endpointFactory, self._policy)
         return agent
 
@@ -63,6 +67,13 @@ class GuardedHTTPDownloadHandler(HTTP11DownloadHandler):
         if self._policy is None:
             self._policy = crawl_policy(self._crawler)
         self._policy.check_url(request.url)
+        started = time.monotonic()
+        if request.meta.get("proxy"):
+            parts = urlparse_cached(request)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            from twisted.internet import reactor
+
+            await check_proxied_host(reactor, self._policy, parts.hostname or "", port)
         agent = _GuardedScrapyAgent(
             policy=self._policy,
             contextFactory=self._contextFactory,
@@ -76,7 +87,9 @@ class GuardedHTTPDownloadHandler(HTTP11DownloadHandler):
         )
         try:
             with wrap_twisted_exceptions():
-                return await maybe_deferred_to_future(agent.download_request(request))
+                response = await maybe_deferred_to_future(agent.download_request(request))
+            request.meta[DOWNLOAD_SECONDS] = time.monotonic() - started
+            return response
         except ResponseDataLossError:
             if not self._fail_on_dataloss_warned:
                 self._fail_on_dataloss_warned = True
