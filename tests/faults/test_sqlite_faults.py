@@ -81,6 +81,12 @@ def test_a_disk_that_stays_full_closes_the_crawl_and_a_rerun_with_room_completes
     assert len(stored_before) == len(set(stored_before)) < ARTICLES
     assert fault.done_without_row(db_url) == []
     assert fault.query(db_url, "PRAGMA integrity_check") == [("ok",)]
+    small_site.clear_log()
+    still_full = fault.start_crawl(args, tmp_path / "still_full.out")
+    assert still_full.wait(timeout=120) == 1, still_full.text()[-2000:]
+    assert "db_unavailable" in still_full.text() and "Traceback" not in still_full.text()
+    assert fault.page_requests(small_site, SITE) == {}
+    assert sorted(fault.stored_paths(db_url)) == sorted(stored_before)
     remount(tmpfs, f"size={ROOMY}")
     rerun = fault.start_crawl(args, tmp_path / "out")
     assert rerun.wait(timeout=300) == 0, rerun.text()[-2000:]
