@@ -96,9 +96,9 @@ def force_overlaps(
             for k in range(challengers):
                 time.sleep(rng.uniform(0, 0.2))
                 waits.append(challenge(kinds[k % 3], tmp_path / f"challenger{k}.err"))
-            for wait in waits:
-                refusal = wait()
-                refusals.append(refusal)
+            done = [wait() for wait in waits]  # every challenger waited for, before any check
+            refusals += done
+            for refusal in done:
                 err = refusal.stderr
                 assert refusal.status == 2, err[-2000:]
                 assert "in use by another crawl" in err and "Traceback" not in err, err
@@ -141,6 +141,7 @@ def big_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
     server.stop()
 
 
+@pytest.mark.timeout(900)
 def test_six_forced_overlaps_are_refused_and_leave_a_sound_database(
     small_site: SiteServer, tmp_path: Path, rng: random.Random
 ) -> None:
@@ -150,6 +151,7 @@ def test_six_forced_overlaps_are_refused_and_leave_a_sound_database(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_a_hundred_forced_overlaps_are_refused_and_leave_a_sound_database(
     big_site: SiteServer, tmp_path: Path, rng: random.Random
 ) -> None:
