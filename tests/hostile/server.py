@@ -123,7 +123,7 @@ def head(status: int, headers: dict[str, str], reason: str = "X") -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-def _read_head(sock: socket.socket) -> bytes | None:
+def read_head(sock: socket.socket) -> bytes | None:
     """The request head, or None when the client sent nothing usable."""
     data = b""
     while b"\r\n\r\n" not in data:
@@ -249,7 +249,7 @@ class HostileServer:
         sock.settimeout(10)
         hit: Hit | None = None
         try:
-            raw = _read_head(sock)
+            raw = read_head(sock)
             if raw is None:
                 return
             hit = self._parse(raw, peer, opened)
@@ -341,5 +341,8 @@ class Canary:
             except OSError:
                 return
             self.connections += 1
-            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\ncanary")
-            sock.close()
+            self._answer(sock)
+
+    def _answer(self, sock: socket.socket) -> None:
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\ncanary")
+        sock.close()

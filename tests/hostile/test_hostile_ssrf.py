@@ -8,6 +8,7 @@ import pytest
 
 from crawler.net.addresses import is_public, parse_ip_host
 from crawler.net.policy import AddressPolicy, BlockedAddress, Dropped
+from tests.hostile.proxy import ForwardingProxy
 
 RESOLVER = {"TWISTED_DNS_RESOLVER": "tests.hostile.fake_dns.HostileTestResolver"}
 
@@ -136,3 +137,48 @@ def test_allow_private_lets_the_same_links_through(hostile, canaries, run_crawl)
     assert canaries["127.0.0.2"].connections >= 9
     assert canaries["127.0.0.3"].connections >= 1
     assert canaries["::1"].connections >= 2
+
+
+@pytest.fixture
+def proxy():
+    """A forwarding proxy whose DNS sends the ``.test`` names to internal addresses."""
+    started = ForwardingProxy().start()
+    yield started
+    started.stop()
+
+
+def _crawl_through(proxy, run_crawl, urls, env=None):
+    proxy_env = {"http_proxy": proxy.url, "HTTP_PROXY": proxy.url, "no_proxy": "", "NO_PROXY": ""}
+    return run_crawl(
+        urls,
+        settings={**RESOLVER, "ROBOTSTXT_OBEY": "False"},
+        env={**proxy_env, **(env or {})},
+    )
+
+
+def test_through_a_proxy_names_are_resolved_and_checked_too(hostile, canaries, proxy, run_crawl):
+    c2, c6 = canaries["127.0.0.2"].port, canaries["::1"].port
+    names = [
+        f"http://canary.test:{c2}/via-proxy",
+        f"http://v6canary.test:{c6}/via-proxy",
+        "http://internal.test/admin",
+        "http://metadata.test/latest/meta-data/",
+    ]
+    literal = f"http://127.0.0.2:{c2}/literal"
+    home = hostile.page("/home", "".join(f'<a href="{href}">x</a>' for href in [*names, literal]))
+    run = _crawl_through(proxy, run_crawl, [home])
+
+    assert home in run.fetched() and proxy.requested == [home]  # the seed went through it
+    assert {canary: c.connections for canary, c in canaries.items()} == dict.fromkeys(canaries, 0)
+    for url in [*names, literal]:
+        assert f"Dropped {url}" in run.log, url
+    assert run.drops("blocked_ip") == len(names) + 1
+
+
+def test_through_a_proxy_allow_private_lets_names_through(hostile, canaries, proxy, run_crawl):
+    """The control: the proxy does connect to where its DNS points when nothing stops it."""
+    target = f"http://canary.test:{canaries['127.0.0.2'].port}/via-proxy"
+    home = hostile.page("/home", f'<a href="{target}">x</a>')
+    run = _crawl_through(proxy, run_crawl, [home], env={"CRAWLER_ALLOW_PRIVATE": "1"})
+    assert run.drops("blocked_ip") == 0
+    assert target in proxy.requested and canaries["127.0.0.2"].connections >= 1
