@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 #: Where a metadata field's value came from, best layer first.
-Layer = Literal["json-ld", "meta", "trafilatura", "visible-text", "site-override"]
+Layer = Literal["json-ld", "meta", "trafilatura", "visible-text", "url", "site-override"]
 
 #: How a date's zone is known: stated on the page, assumed from the source's
 #: configured timezone, or assumed UTC because the page gave a wall-clock time only.

@@ -24,9 +24,16 @@ from crawler.extraction.jsonld import is_listing, read_jsonld
 from crawler.extraction.meta_tags import read_meta_tags
 from crawler.extraction.options import ExtractionOptions
 from crawler.extraction.page_regions import full_name
-from crawler.extraction.published import DateChoice, choose_date, weigh_generic
+from crawler.extraction.published import (
+    DateChoice,
+    choose_date,
+    modified_days,
+    trafilatura_day,
+    weigh_generic,
+)
 from crawler.extraction.signoff import signoff_authors
 from crawler.extraction.stated_days import first_stated_date, page_states_day
+from crawler.extraction.url_dates import url_date
 from crawler.extraction.visible import VisibleFacts, read_visible
 from crawler.items import Layer
 
@@ -129,18 +136,20 @@ def extract_metadata(
         byline = byline or ", ".join(authors)
     near, far = (visible.published, None) if visible.published_near else (None, visible.published)
     modified_stamps = [ld.modified_raw, *meta.modified, visible.modified]
-    generic, set_aside = weigh_generic(meta.generic_dates, near, modified_stamps, context)
-    traf_date = _stated_date(_text(traf.get("date")), tree, url, context)
-    if traf_date is not None and date.fromisoformat(traf_date) in set_aside:
-        traf_date = None  # htmldate read the same tag
+    stamped = modified_days(modified_stamps, context)
+    generic, set_aside = weigh_generic(meta.generic_dates, near, stamped, context)
+    traf_date = trafilatura_day(
+        _stated_date(_text(traf.get("date")), tree, url, context), set_aside, stamped, far
+    )
     published_choice = choose_date(
         [("json-ld", [ld.published_raw]), ("meta", [*meta.published, *generic]),
          ("visible-text", [near]), ("trafilatura", [traf_date]), ("visible-text", [far])],
         context, url, modified_stamps,
     )  # fmt: skip
     if published_choice.date is None and not published_choice.ambiguous and not listing:
-        fallback = first_stated_date(tree, context)
-        published_choice = DateChoice(fallback, "visible-text" if fallback else None)
+        published_choice = _last_resort_date(
+            tree, (url, meta.canonical_url), context, stamped, visible.ambiguous
+        )
     published = pick.dated("published_at", published_choice, overrides.published)
     modified_choice = choose_date(
         [("json-ld", [ld.modified_raw]), ("meta", meta.modified),
@@ -340,6 +349,25 @@ def _selected_text(tree: lxml.html.HtmlElement, selector: str | None) -> str | N
     element = _selected(tree, selector)
     text = " ".join(element.text_content().split()) if element is not None else ""
     return text or None
+
+
+def _last_resort_date(
+    tree: lxml.html.HtmlElement,
+    urls: tuple[str, str | None],
+    context: DateContext,
+    modified: set[date],
+    ambiguous: bool,
+) -> DateChoice:
+    """With no date from any layer: the first full date printed in the article, else the day
+    the page's URL (or its canonical URL) names, unless the dateline is ambiguous or that day
+    is the page's modified day."""
+    printed = first_stated_date(tree, context)
+    if printed is not None:
+        return DateChoice(printed, "visible-text")
+    in_url = next(filter(None, (url_date(url, context) for url in urls)), None)
+    if in_url is None or ambiguous or in_url.value.date() in modified:
+        return DateChoice()
+    return DateChoice(in_url, "url")
 
 
 def _stated_date(

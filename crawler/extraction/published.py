@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from crawler.extraction.dates import AmbiguousDateError, DateContext, ParsedDate, read_date
+from crawler.extraction.url_dates import url_day
 from crawler.items import Layer
 
 #: Candidates read per layer (meta tags can list a dozen keys).
 MAX_PER_LAYER = 12
-_URL_DAY = re.compile(r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
 #: Offsets a same-instant candidate may reveal (UTC-12 to UTC+14, in quarter hours).
 _MAX_OFFSET = timedelta(hours=14)
 
@@ -71,32 +70,49 @@ def choose_date(
         ambiguous = False
     if not reads:
         return DateChoice(ambiguous=True)
-    url_day = _url_day(url)
-    chosen = _corroborated(reads, url_day) if url is not None else reads[0]
+    day_in_url = url_day(url)
+    chosen = _corroborated(reads, day_in_url) if url is not None else reads[0]
     shown = _in_page_offset(chosen.date, reads + evidence)
     if shown is chosen.date:
-        shown = _on_printed_day(chosen.date, reads, url_day)
+        shown = _on_printed_day(chosen.date, reads, day_in_url)
     return DateChoice(shown, chosen.layer, ambiguous)
 
 
+def modified_days(modified: Iterable[str | ParsedDate | None], context: DateContext) -> set[date]:
+    """The days the page's modified stamps name."""
+    return {r.date.value.date() for r in _read_all([("meta", modified)], context)[0]}
+
+
 def weigh_generic(
-    generic: Sequence[str],
-    dateline: ParsedDate | None,
-    modified: Iterable[str | ParsedDate | None],
-    context: DateContext,
+    generic: Sequence[str], dateline: ParsedDate | None, modified: set[date], context: DateContext
 ) -> tuple[list[str], set[date]]:
     """The generic date tags (``date``, ``dc.date``) kept, and the days of those set aside.
 
     They are set aside when the dateline near the headline prints another day that is not
-    the page's modified day (a dateline naming that day is the modified stamp)."""
+    a ``modified`` day (a dateline naming that day is the modified stamp)."""
     if dateline is None or not generic:
         return list(generic), set()
-    modified_days = {r.date.value.date() for r in _read_all([("meta", modified)], context)[0]}
     reads, readings = _read_all([("meta", generic)], context)
     candidates = reads + readings  # either reading of an ambiguous tag may be the dateline's
-    if dateline.value.date() in modified_days or any(_agree(r.date, dateline) for r in candidates):
+    if dateline.value.date() in modified or any(_agree(r.date, dateline) for r in candidates):
         return list(generic), set()
     return [], {r.date.value.date() for r in candidates}
+
+
+def trafilatura_day(
+    day: str | None, set_aside: set[date], modified: set[date], printed: ParsedDate | None
+) -> str | None:
+    """Trafilatura's ``YYYY-MM-DD`` unless it only repeats a generic tag set aside, or it is
+    the modified day while the page prints another date (``printed``, found away from the
+    headline): htmldate reads the same tags and may take the modified one."""
+    if day is None:
+        return None
+    value = date.fromisoformat(day)
+    if value in set_aside:
+        return None
+    if value in modified and printed is not None and printed.value.date() != value:
+        return None
+    return day
 
 
 def _read_all(
@@ -132,7 +148,7 @@ def _resolve(readings: list[_Read], reads: list[_Read]) -> _Read | None:
     return next((r for r in readings if r.date.value.date() in named), None)
 
 
-def _corroborated(reads: list[_Read], url_day: date | None) -> _Read:
+def _corroborated(reads: list[_Read], day_in_url: date | None) -> _Read:
     firsts: dict[Layer, _Read] = {}
     for read in reads:
         firsts.setdefault(read.layer, read)
@@ -141,7 +157,7 @@ def _corroborated(reads: list[_Read], url_day: date | None) -> _Read:
     def confirmed(read: _Read) -> bool:
         others = [o.date for o in ordered if o.layer != read.layer]
         return any(_agree(read.date, other) for other in others) or (
-            url_day is not None and _on_day(read.date, url_day)
+            day_in_url is not None and _on_day(read.date, day_in_url)
         )
 
     if confirmed(ordered[0]):
@@ -165,16 +181,6 @@ def _on_day(parsed: ParsedDate, day: date) -> bool:
     return earliest <= day <= latest
 
 
-def _url_day(url: str | None) -> date | None:
-    match = _URL_DAY.search(url or "")
-    if match is None:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-
-
 def _in_page_offset(chosen: ParsedDate, reads: list[_Read]) -> ParsedDate:
     """``chosen`` shown in the UTC offset the page uses for the same instant, if it is UTC."""
     offset = chosen.value.utcoffset()
@@ -192,7 +198,9 @@ def _in_page_offset(chosen: ParsedDate, reads: list[_Read]) -> ParsedDate:
     return chosen
 
 
-def _on_printed_day(chosen: ParsedDate, reads: list[_Read], url_day: date | None) -> ParsedDate:
+def _on_printed_day(
+    chosen: ParsedDate, reads: list[_Read], day_in_url: date | None
+) -> ParsedDate:
     """A UTC instant shown on the day the page prints for it (see `choose_date`), unless a
     printed date names its UTC day. Only visible dates and the URL count as printed: a
     date-only meta tag or trafilatura's day may be the same UTC instant cut to its date."""
@@ -202,7 +210,7 @@ def _on_printed_day(chosen: ParsedDate, reads: list[_Read], url_day: date | None
         return chosen
     printed = [r.date.value.date() for r in reads if r.layer == "visible-text"
                and r.date.tz != "stated" and not _has_time(r.date.value)]  # fmt: skip
-    days = printed + ([url_day] if url_day is not None else [])
+    days = printed + ([day_in_url] if day_in_url is not None else [])
     instant = chosen.value
     if instant.date() in days:
         return chosen

@@ -159,3 +159,33 @@ def test_a_generic_date_tag_stands_without_a_dateline_of_another_day(head: str, 
     meta = metadata(page(head, body, lang="de"), "https://charity.example.org/presse/president")
     assert meta.published is not None and meta.published.value.day == 15
     assert meta.provenance["published_at"] == "meta"
+
+
+# a ministry page (Government Site Builder): only the modified stamp in a meta tag, the
+# event's press date printed in a box away from the headline
+MINISTRY_HEAD = '<meta name="dcterms.modified" content="2022-01-27T18:34:20+0100">'
+MINISTRY_BODY = (
+    "<h1>Zukunftsforum</h1>" + PARAGRAPH + "<aside><p>Pressemitteilung</p></aside>"
+    '<div class="infobox"><p>26. Jan 2022</p></div>'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "day", "layer"),
+    [
+        (MINISTRY_BODY, "2022-01-26", "visible-text"),
+        # nothing else printed: trafilatura's day stands
+        ("<h1>Zukunftsforum</h1>" + PARAGRAPH, "2022-01-27", "trafilatura"),
+    ],
+)
+def test_a_trafilatura_date_that_is_the_modified_day_gives_way_to_a_printed_date(
+    body: str, day: str, layer: str
+) -> None:
+    meta = metadata(
+        page(MINISTRY_HEAD, body, lang="de"),
+        "https://ministry.example.de/DE/themen/zukunftsforum.html",
+        trafilatura_meta={"date": "2022-01-27"},
+    )
+    assert meta.published is not None
+    assert meta.published.value.date().isoformat() == day
+    assert meta.provenance["published_at"] == layer

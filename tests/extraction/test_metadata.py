@@ -401,8 +401,10 @@ def test_copyright_footers_and_comment_dates_are_not_publication_dates() -> None
         + "<footer>© 2019 Example Media. Alle Rechte vorbehalten.</footer>",
         lang="de",
     )
-    meta = metadata(html)
+    meta = metadata(html, url="https://news.example.com/essay/")
     assert meta.published is None
+    dated = metadata(html)  # only the URL's /2024/04/30/ gives the day
+    assert dated.published is not None and dated.provenance["published_at"] == "url"
 
 
 def test_visible_byline_and_time_element_under_the_headline() -> None:
@@ -448,7 +450,7 @@ def test_title_loses_the_site_name() -> None:
 
 def test_empty_and_odd_documents_give_empty_metadata() -> None:
     for html in ("<html></html>", "<p>just text</p>", "<html><body>" + "<div>" * 300 + "x"):
-        meta = metadata(html)
+        meta = metadata(html, url="https://news.example.com/some-story/")
         assert meta.authors == () and meta.published is None
 
 
