@@ -4,7 +4,8 @@ The database lives on a tmpfs mounted in the test's folder (root only; skipped o
 A full disk is produced mid-crawl by the mount's size; a read-only database between crawls
 (``mount -o remount,ro`` or ``chattr +i``): the kernel refuses a read-only remount while a
 crawl holds the file open for writing (EBUSY), and an immutable flag does not affect
-descriptors already open, so neither can strike a running crawl.
+descriptors already open, so neither can strike a running crawl. The disk full for a while
+and the read-only remount are ``slow`` (make test keeps the full disk and ``chattr +i``).
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def test_a_disk_that_stays_full_closes_the_crawl_and_a_rerun_with_room_completes
     assert_complete(db_url)
 
 
+@pytest.mark.slow
 def test_a_disk_full_for_a_while_is_retried_and_the_crawl_completes(
     small_site: SiteServer, tmp_path: Path, tmpfs: Path
 ) -> None:
@@ -108,7 +110,7 @@ def test_a_disk_full_for_a_while_is_retried_and_the_crawl_completes(
     assert_complete(db_url)
 
 
-@pytest.mark.parametrize("how", ["remount-ro", "immutable"])
+@pytest.mark.parametrize("how", [pytest.param("remount-ro", marks=pytest.mark.slow), "immutable"])
 def test_a_read_only_database_stops_the_crawl_before_any_request_and_changes_nothing(
     small_site: SiteServer, tmp_path: Path, tmpfs: Path, how: str
 ) -> None:
