@@ -18,7 +18,13 @@ from crawler.extraction.body import (
 )
 from crawler.extraction.boilerplate import PageHints, strip_boilerplate
 from crawler.extraction.classify import is_article_page
-from crawler.extraction.decode import TooComplex, decode_document, nesting_flags, parse_document
+from crawler.extraction.decode import (
+    TooComplex,
+    decode_document,
+    flatten_nesting,
+    nesting_flags,
+    parse_document,
+)
 from crawler.extraction.links import page_links
 from crawler.extraction.metadata import extract_metadata
 from crawler.extraction.options import ExtractionOptions
@@ -61,6 +67,8 @@ def _extract(
 ) -> Article:
     text, decode_flags = decode_document(html, content_type, options.max_html_bytes)
     tree = parse_document(text, options.max_tree_elements)
+    parse_flags = decode_flags + nesting_flags(tree)
+    flatten_nesting(tree)
     links = page_links(tree, url)
     main = extract_main_text(tree, url, options)
     meta = extract_metadata(tree, url, fetched_at, options, main.meta)
@@ -100,7 +108,7 @@ def _extract(
         word_count=count_words(body),
         is_article=is_article_page(url, meta, tree, [b.text for b in blocks]),
         provenance=provenance,
-        flags=decode_flags + nesting_flags(tree) + meta.flags,
+        flags=parse_flags + meta.flags,
         links=links,
     )
 

@@ -54,12 +54,26 @@ _BOMS = (
 _AS_CP1252 = {"iso-8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii", "iso8859-1", "cp819"}
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+#: Characters the HTML parser keeps in text but lxml refuses to set as text.
+_NOT_SETTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SNIFF_CHARS = 4096
 #: Nesting depth from which libxml2's HTML parser may have dropped deeper content.
 _PARSER_DEPTH_LIMIT = 2000
 #: Whether any element is that deep: one step per level, so linear in the tree's size.
 _AT_DEPTH_LIMIT = lxml.etree.XPath(f"boolean(/*{'/*' * (_PARSER_DEPTH_LIMIT - 1)})")
+#: The same one to four tags (``<div>``, ``<table><tr><td>``, ``</span>``) 32 times in a
+#: row: a markup bomb, cut to one copy when it took the parser to its depth limit.
+_TAG_RUN = re.compile(r"((?:<[a-zA-Z/][^<>]{0,100}>){1,4}?)\1{31,}")
+#: Deepest nesting extraction sees (real pages stay under about 60 levels); trafilatura's
+#: table handling and justext are quadratic in depth and the metadata layer recurses over it.
+_FLAT_DEPTH = 128
+_TOO_DEEP = lxml.etree.XPath(f"boolean(/*{'/*' * _FLAT_DEPTH})")
+_AT_FLAT_DEPTH = lxml.etree.XPath("/*" * _FLAT_DEPTH)
+#: Wrapper chains (each element holding one element, text only before it) this long are cut.
+_LONG_CHAIN = 32
+#: Elements kept where the part of a tree deeper than ``_FLAT_DEPTH`` is flattened.
+_KEPT_DEEP = frozenset({"p", "br", "h1", "h2", "h3", "h4", "h5", "h6"})
 _DETECT_BYTES = 256 * 1024
 #: Legacy encodings that browsers decode (WHATWG Encoding), as Python codec names.
 _WEB_ENCODINGS = (
@@ -99,14 +113,16 @@ def decode_document(
 
 
 def parse_document(text: str, max_elements: int) -> lxml.html.HtmlElement:
-    """The lxml tree of ``text`` (deep nesting kept); raises `EmptyDocument` / `TooComplex`."""
-    parser = lxml.html.HTMLParser(
-        huge_tree=True, remove_comments=True, remove_pis=True, collect_ids=False
-    )
-    try:
-        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1), parser)
-    except (lxml.etree.ParserError, ValueError) as exc:
-        raise EmptyDocument(f"no HTML document: {exc}") from exc
+    """The lxml tree of ``text`` (deep nesting kept); raises `EmptyDocument` / `TooComplex`.
+
+    When the tree reaches libxml2's depth limit (text below it is dropped), the text is
+    parsed again with each run of repeated tags cut to one copy, which keeps the text of
+    the usual nesting bomb; what is still too deep is flagged by `nesting_flags`.
+    """
+    text = _XML_DECLARATION.sub("", text, count=1)
+    tree = _parse(text)
+    if _AT_DEPTH_LIMIT(tree):
+        tree = _parse(_TAG_RUN.sub(r"\1", text))
     for count, _ in enumerate(tree.iter(), 1):
         if count > max_elements:
             raise TooComplex(f"more than {max_elements} elements")
@@ -122,6 +138,80 @@ def nesting_flags(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
     below, so such a page may have lost text: it is flagged, never passed off as whole.
     """
     return ("deep_nesting",) if _AT_DEPTH_LIMIT(tree) else ()
+
+
+def flatten_nesting(tree: lxml.html.HtmlElement) -> None:
+    """Bring a tree deeper than ``_FLAT_DEPTH`` within it, in place, keeping all its text.
+
+    Wrapper chains of ``_LONG_CHAIN`` or more are cut to their ends (their text moved
+    up); then below ``_FLAT_DEPTH`` only paragraphs, headings and line breaks keep their
+    tags, and if that is still too deep, none. Trees no deeper (every real page) are left
+    as they are.
+    """
+    if not _TOO_DEEP(tree):
+        return
+    for chain in [chain for top in _chain_tops(tree) if len(chain := _chain(top)) >= _LONG_CHAIN]:
+        _cut(chain)
+    for kept in (_KEPT_DEEP, frozenset()):
+        if not _TOO_DEEP(tree):
+            return
+        for element in _AT_FLAT_DEPTH(tree):
+            inner = {node.tag for node in element.iterdescendants() if isinstance(node.tag, str)}
+            if inner - kept:  # the flattened part reads as one block, not inline text
+                lxml.etree.strip_tags(element, *(inner - kept))
+                element.tag = "div"
+
+
+def _parse(text: str) -> lxml.html.HtmlElement:
+    parser = lxml.html.HTMLParser(
+        huge_tree=True, remove_comments=True, remove_pis=True, collect_ids=False
+    )
+    try:
+        return lxml.html.document_fromstring(text, parser)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise EmptyDocument(f"no HTML document: {exc}") from exc
+
+
+def _only_child(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The child of a wrapper: an element holding exactly one element and no text after it."""
+    if len(element) != 1:
+        return None
+    child = element[0]
+    if not isinstance(child.tag, str) or (child.tail and child.tail.strip()):
+        return None
+    return child
+
+
+def _chain_tops(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Wrappers whose parent is not a wrapper."""
+    return [
+        element
+        for element in tree.iter()
+        if _only_child(element) is not None
+        and ((parent := element.getparent()) is None or _only_child(parent) is None)
+    ]
+
+
+def _chain(top: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """``top``, its only child, that one's only child... down to the first non-wrapper."""
+    chain = [top]
+    while (child := _only_child(chain[-1])) is not None:
+        chain.append(child)
+    return chain
+
+
+def _cut(chain: list[lxml.html.HtmlElement]) -> None:
+    """Drop the middle of a wrapper chain, its text moved up to the top in reading order:
+    the second element is replaced by the last one with the same tag (so repeated
+    ``table > tr > td`` stay well formed)."""
+    second = chain[1]
+    last = max((i for i in range(2, len(chain)) if chain[i].tag == second.tag), default=0)
+    last = last or len(chain) - 1
+    top, keep = chain[0], chain[last]
+    text = "".join(element.text or "" for element in chain[:last])
+    top.text = _NOT_SETTABLE.sub("", text) or None
+    chain[last - 1].remove(keep)
+    top.replace(second, keep)
 
 
 def _check_media_type(content_type: str | None) -> None:

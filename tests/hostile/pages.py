@@ -113,6 +113,12 @@ def deep(depth: int) -> str:
     return english(f"Deep {depth}", wrap=("<div>" * depth, "</div>" * depth))
 
 
+def text_bomb(depth: int, tag: str = "div") -> str:
+    """The English article after ``depth`` unclosed ``<tag>x`` (text at every level, so no
+    tag run to cut): past libxml2's depth limit the article is lost to the parser."""
+    return english(f"Text bomb {depth}", wrap=(f"<{tag}>x" * depth, ""))
+
+
 def element_flood(count: int) -> str:
     """An article followed by ``count`` tiny empty elements (a pathological element count)."""
     return english("Flood").replace("<footer>", "<span></span>" * count + "<footer>")
