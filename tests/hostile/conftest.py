@@ -35,6 +35,8 @@ FAST = {
     "AUTOTHROTTLE_ENABLED": "False",
     "LOG_LEVEL": "INFO",
     "CRAWLER_RETRY_AFTER_MAX": "3",
+    # Slow = nearly the timeout, so a loaded test machine does not make a healthy host slow.
+    "CRAWLER_BREAKER_SLOW_SECONDS": "2.5",
     # The probe spider yields plain dicts: no article pipeline applies to them.
     "ITEM_PIPELINES": "{}",
 }

@@ -52,7 +52,11 @@ def test_hostile_responses_are_dropped_within_bounds_and_the_crawl_goes_on(
     urls = [hostile.url(path) for path in HOSTILE] + healthy + [hostile.url("/gzip-as-html")]
     # Every case here is on one host: the circuit breaker (tested on its own) would cut the
     # slow cases short once the fast ones had failed, so it is off for this crawl.
-    settings = {"DOWNLOAD_TIMEOUT": str(TIMEOUT), "CRAWLER_BREAKER_FAILURES": "0"}
+    settings = {
+        "DOWNLOAD_TIMEOUT": str(TIMEOUT),
+        "CRAWLER_BREAKER_FAILURES": "0",
+        "CRAWLER_BREAKER_SLOW_RESPONSES": "0",
+    }
     run = run_crawl(urls, settings=settings, follow=False)
 
     assert run.returncode == 0 and run.stats["finish_reason"] == "finished"
