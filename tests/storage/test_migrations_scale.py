@@ -211,6 +211,7 @@ def test_upgrade_downgrade_upgrade_keeps_2k_articles(db_url: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_upgrade_downgrade_upgrade_keeps_100k_articles(db_url: str) -> None:
     round_trip(db_url, 100_000)
 
