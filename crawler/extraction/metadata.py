@@ -148,7 +148,7 @@ def extract_metadata(
     )  # fmt: skip
     if published_choice.date is None and not published_choice.ambiguous and not listing:
         published_choice = _last_resort_date(
-            tree, (url, meta.canonical_url), context, stamped, visible.ambiguous
+            tree, (url, meta.canonical_url), context, stamped, visible
         )
     published = pick.dated("published_at", published_choice, overrides.published)
     modified_choice = choose_date(
@@ -356,17 +356,21 @@ def _last_resort_date(
     urls: tuple[str, str | None],
     context: DateContext,
     modified: set[date],
-    ambiguous: bool,
+    visible: VisibleFacts,
 ) -> DateChoice:
     """With no date from any layer: the first full date printed in the article, else the day
-    the page's URL (or its canonical URL) names, unless the dateline is ambiguous or that day
-    is the page's modified day."""
+    the page's URL (or its canonical URL) names, unless that day is the page's modified day.
+    An ambiguous dateline (``02/10/2020``) is read the way the URL's day reads it, or not."""
     printed = first_stated_date(tree, context)
     if printed is not None:
         return DateChoice(printed, "visible-text")
     in_url = next(filter(None, (url_date(url, context) for url in urls)), None)
-    if in_url is None or ambiguous or in_url.value.date() in modified:
+    if in_url is None or in_url.value.date() in modified:
         return DateChoice()
+    if visible.ambiguous:
+        day = in_url.value.date()
+        reading = next((r for r in visible.readings if r.value.date() == day), None)
+        return DateChoice(reading, "visible-text") if reading else DateChoice()
     return DateChoice(in_url, "url")
 
 

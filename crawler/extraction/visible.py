@@ -73,13 +73,21 @@ _SENTENCE_END = re.compile(r"(?<![ap]\.m)[.!?\"”]$", re.I)
 _MODIFIED_CUE = re.compile(
     r"\b(?:updated?|modified|last edited|aktualisiert|geändert|mis à jour|modifié)\b", re.I
 )
+#: A line that names its date the publication date (``Veröffentlicht am 16.08.2019``).
+_PUBLISHED_LABEL = re.compile(
+    r"^(?:veröffentlicht|erschienen|published|publié|publicado|pubblicato)\b", re.I
+)
 #: The same in class names and itemprops (``dateModified``, ``entry-updated``, ``lastmod``).
 _MODIFIED_HINT = re.compile(r"updated|modified|lastmod|aktualisiert|geaendert", re.I)
 
 
 @dataclass(frozen=True, slots=True)
 class VisibleFacts:
-    """The visible byline and dates, and the line texts they came from near the headline."""
+    """The visible byline and dates, and the line texts they came from near the headline.
+
+    ``published_near``: the date was found near the headline, or on a line labelled as the
+    publication date (``Veröffentlicht am``). ``readings``: both readings of the first
+    ambiguous numeric date seen (``02/10/2020``), for other evidence to resolve."""
 
     byline: str | None = None
     authors: tuple[str, ...] = ()
@@ -90,6 +98,7 @@ class VisibleFacts:
     headline: str | None = None
     published_near: bool = False
     byline_near: bool = False
+    readings: tuple[ParsedDate, ...] = ()
 
 
 @dataclass(slots=True)
@@ -182,6 +191,7 @@ class _Finder:
         self.modified: ParsedDate | None = None
         self.lines: list[str] = []
         self.ambiguous = False
+        self.readings: tuple[ParsedDate, ...] = ()
         self.headline: str | None = None
         self.published_near = False
         self.byline_near = False
@@ -236,8 +246,9 @@ class _Finder:
             return None
         try:
             parsed = read_date(candidate, self.context)
-        except AmbiguousDateError:
+        except AmbiguousDateError as error:
             self.ambiguous = True
+            self.readings = self.readings or error.readings
             return None
         if parsed is None:
             return None
@@ -254,9 +265,12 @@ class _Finder:
         return "unused"
 
     def facts(self) -> VisibleFacts:
+        """What was found; a date line labelled as the publication date counts as near."""
+        labelled = self.published is not None and _PUBLISHED_LABEL.match(self.published.raw)
         return VisibleFacts(self.byline, self.authors, self.published, self.modified,
                             tuple(self.lines), self.ambiguous, self.headline,
-                            self.published_near, self.byline_near)  # fmt: skip
+                            self.published_near or bool(labelled), self.byline_near,
+                            self.readings)  # fmt: skip
 
 
 def _lines_near_headline(

@@ -189,3 +189,20 @@ def test_a_trafilatura_date_that_is_the_modified_day_gives_way_to_a_printed_date
     assert meta.published is not None
     assert meta.published.value.date().isoformat() == day
     assert meta.provenance["published_at"] == layer
+
+
+def test_a_date_labelled_published_away_from_the_headline_outranks_trafilatura() -> None:
+    # a podcast WordPress theme: the episode's "Veröffentlicht am" line under the player
+    body = (
+        "<h1>RES158 Sternfusion</h1>" + PARAGRAPH * 3 + "<aside><h3>Kommentare</h3></aside>"
+        '<div class="episode-meta"><p>Veröffentlicht am 16.08.2019</p></div>'
+        '<div id="comments"><p class="comment-date">24.08.2019</p></div>'
+    )
+    meta = metadata(
+        page("", body, lang="de"),
+        "https://podcast.example.de/2019/res158-sternfusion/",
+        trafilatura_meta={"date": "2019-08-24"},
+    )
+    assert meta.published is not None
+    assert meta.published.value.date().isoformat() == "2019-08-16"
+    assert meta.provenance["published_at"] == "visible-text"

@@ -121,3 +121,17 @@ def test_the_url_day_is_not_taken_over_a_modified_or_ambiguous_dateline(body: st
         None,
         None,
     )
+
+
+def test_an_ambiguous_dateline_is_read_the_way_the_url_day_reads_it() -> None:
+    # an en-GB portal copy: "02/10/2020" under the headline, the source's URL in canonical
+    html = (
+        '<html><head><link rel="canonical" href="https://paper.example.co.uk/education/2020/oct/'
+        '02/halls"></head><body><h1>Halls too full</h1><span class="time">02/10/2020</span>'
+        + PARAGRAPH
+        + "</body></html>"
+    )
+    assert _published(html, "https://portal.example.com/news/ar-BB19DUqK") == (
+        "2020-10-02",
+        "visible-text",
+    )
