@@ -28,8 +28,8 @@ from crawler.storage import open_database
 from tests.faults import helpers as fault
 from tests.faults.conftest import base_url, serve_site
 
-#: Holders fetch a page a second: no round reaches the end of the site, even under load.
-SLOW = ("-s", "DOWNLOAD_DELAY=1")
+#: Holders fetch a page every two seconds: no round reaches the end of the site, even under load.
+SLOW = ("-s", "DOWNLOAD_DELAY=2")
 
 
 def wait_for_new_rows(db_url: str, new: int) -> None:
