@@ -54,8 +54,11 @@ class WriteOutcome:
 class BatchWriter:
     """Stores batches through ``Database.store_batch``.
 
-    A transient fault rolls the batch back and retries it up to ``attempts`` times with
-    exponential backoff, then raises `StorageDown`. Any other fault is blamed on the data:
+    A transient fault (a lost connection, a restarting server: the engine's pre-ping
+    replaces dead pooled connections) rolls the batch back and retries it up to
+    ``attempts`` times with exponential backoff, then raises `StorageDown`: the database
+    may stay unusable for ``backoff * (2**(attempts - 1) - 1)`` seconds (the retry window,
+    3.5 s by default) without a batch being lost. Any other fault is blamed on the data:
     the batch is split in halves until the failing items are alone, and those are reported
     as lost while the rest are stored. A batch's frontier changes (``frontier``) are then
     written on their own first, and each lost item's URL is marked failed.
@@ -93,8 +96,8 @@ class BatchWriter:
                     ) from exc
                 delay = self.backoff * 2**retries
                 logger.warning(
-                    "storing %d items failed (%s); retrying in %.1fs",
-                    len(items),
+                    "%s failed (%s); retrying in %.1fs",
+                    f"storing {len(items)} items" if items else "writing the frontier",
                     first_line(exc),
                     delay,
                 )
