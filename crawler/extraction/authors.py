@@ -138,6 +138,8 @@ _PARTICLES = frozenset(
      "y", "e", "bin", "al", "ibn", "ten", "ter", "dos", "das"}
 )  # fmt: skip
 _COMMENT_HEAD = re.compile(r"\s(?:says|said|sagt|schreibt|meint|écrit|dice)\s*:?$", re.I)
+#: A remark in brackets after a name: ``Samuel Diekmann (Sponsored Post)``.
+_BRACKETED = re.compile(r"\s+\([^()]*\)?$")
 _TRAILING = re.compile(r"^[\s,;:|•·—–(\[&-]+|[\s,;:|•·—–()\[\]-]+$")
 
 
@@ -178,8 +180,10 @@ def is_organisation_byline(text: str) -> bool:
 
 def printed_name(text: str) -> bool:
     """Whether ``text`` is a person's name as printed: two to four capitalised words, with
-    at most short lower-case particles between them (``Jan van Dyk``)."""
-    return _PRINTED_NAME.match(text) is not None
+    at most name particles between them (``Jan van Dyk``, not ``Hofheim am Taunus``)."""
+    return _PRINTED_NAME.match(text) is not None and all(
+        word in _PARTICLES for word in text.split() if word[:1].islower()
+    )
 
 
 def is_handle_of(handle: str, name: str) -> bool:
@@ -264,7 +268,7 @@ def _reads_like_a_sentence(words: list[str]) -> bool:
 
 
 def _clean_name(raw: str) -> str | None:
-    name = _PREFIX.sub("", _TRAILING.sub("", raw.strip()))
+    name = _PREFIX.sub("", _TRAILING.sub("", _BRACKETED.sub("", raw.strip())))
     name = _TRAILING.sub("", " ".join(name.split()))
     if not name or _URLISH.search(name) or _COMMENT_HEAD.search(name):
         return None

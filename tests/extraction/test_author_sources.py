@@ -74,6 +74,11 @@ def test_german_compound_roles_after_a_name_are_stripped(
     assert parse_byline(byline)[1] == authors
 
 
+def test_a_remark_in_brackets_after_a_name_is_dropped() -> None:
+    assert parse_byline("Samuel Diekmann (Sponsored Post)")[1] == ("Samuel Diekmann",)
+    assert parse_byline("Jane Doe (Text) und Bob Roe (Fotos)")[1] == ("Jane Doe", "Bob Roe")
+
+
 def test_spanish_publication_labels_are_cut_from_a_name() -> None:
     assert parse_byline("Medellín Hora de publicación del artículo")[1] == ("Medellín",)
     assert parse_byline("Ana Gómez Publicado 12 de mayo")[1] == ("Ana Gómez",)
@@ -88,6 +93,8 @@ def test_spanish_publication_labels_are_cut_from_a_name() -> None:
         ("12.03.2020 | Politik", False),  # one word: a section, not a person
         ("12.03.2020 | Jane Doe | Bob Roe", False),  # two candidates: not a byline
         ("12.03.2020 | Lokales und Region", False),  # lower-case word: not a name
+        ("Hofheim am Taunus | Wiesbaden, 11. November 2021", False),  # a place, not a person
+        ("02.02.2022 | Jan van Dyk", True),  # a name particle
         ("Alexa von Heyden", False),
     ],
 )
