@@ -1,4 +1,4 @@
-"""Log lines for dropped and failed items that name the page, not the whole article."""
+"""Log lines for scraped, dropped and failed items that name the page, not the whole article."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ def describe(item: Any) -> str:
 
 class ArticleLogFormatter(LogFormatter):
     """Scrapy's log formatter, with items shown by URL (a body can be megabytes)."""
+
+    def scraped(
+        self, item: Any, response: Response | Failure | None, spider: Spider
+    ) -> LogFormatterResult:
+        result = super().scraped(item, response, spider)
+        return {**result, "args": {**result["args"], "item": describe(item)}}
 
     def dropped(
         self,

@@ -13,6 +13,9 @@ homepage or a sitemap index can stay the same while the sections or sitemaps it 
 change, and a 304 would hide them. A feed only lists articles, so the ``feed`` spider's
 seeds are fetched conditionally like every other page.
 
+A request whose validators `KnownPageMiddleware` already read with the rest of its page's
+links (``news_looked_up`` meta) is not looked up again.
+
 Settings: ``CRAWLER_DB_URL``; ``CRAWLER_CONDITIONAL`` (default True).
 Stats: ``news/conditional/sent``, ``news/conditional/not_modified``,
 ``news/conditional/saved``.
@@ -28,7 +31,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from crawler.middlewares.incremental import DatabaseComponent, is_internal
+from crawler.middlewares.incremental import DatabaseComponent, is_internal, looked_up
 from crawler.storage import Database
 from crawler.storage.validators import save_validators
 
@@ -70,15 +73,20 @@ class ConditionalRequestMiddleware(DatabaseComponent):
             return
         if b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers:
             return
-        saved = self.database.get_validators(request.url)
-        if saved is None or not (saved.etag or saved.last_modified):
+        etag, last_modified = looked_up(request) or self.saved(request.url)
+        if not (etag or last_modified):
             return
-        if saved.etag:
-            request.headers[b"If-None-Match"] = saved.etag
-        if saved.last_modified:
-            request.headers[b"If-Modified-Since"] = saved.last_modified
+        if etag:
+            request.headers[b"If-None-Match"] = etag
+        if last_modified:
+            request.headers[b"If-Modified-Since"] = last_modified
         request.meta[CONDITIONAL_META] = True
         self.stats.inc_value("news/conditional/sent")
+
+    def saved(self, url: str) -> tuple[str | None, str | None]:
+        """(ETag, Last-Modified) saved for ``url``."""
+        found = self.database.get_validators(url)
+        return (found.etag, found.last_modified) if found else (None, None)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status == 304 and request.meta.get(CONDITIONAL_META):

@@ -3,6 +3,10 @@
 These three refuse a response by raising ``IgnoreRequest`` from ``process_response``, where
 no downloader middleware's ``process_exception`` sees it; the subclasses here record the
 drop (``drop/redirect_limit``, ``drop/decompression_bomb``) before raising it again.
+
+Scrapy's meta-refresh middleware decodes every HTML body to look for a refresh in its first
+4,096 characters; the subclass here skips a page whose first bytes cannot hold one, and
+every page when ``METAREFRESH_MAXDELAY`` is 0 (our default: no refresh is ever followed).
 """
 
 from __future__ import annotations
@@ -59,7 +63,26 @@ class CountedRedirectMiddleware(_RefusesLoops, RedirectMiddleware):
 
 
 class CountedMetaRefreshMiddleware(_RefusesLoops, MetaRefreshMiddleware):
-    """``MetaRefreshMiddleware`` that refuses loops and counts its drops."""
+    """``MetaRefreshMiddleware`` that refuses loops, counts its drops, and decodes only
+    pages that may declare a refresh it would follow."""
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Any:
+        if self._maxdelay <= 0 or not may_refresh(response.body):
+            return response  # the parent would return it unchanged
+        return super().process_response(request, response, spider)
+
+
+#: Scrapy reads a refresh from the first 4,096 characters: at most 4 bytes each.
+_REFRESH_SCAN_BYTES = 4 * 4096
+
+
+def may_refresh(body: bytes) -> bool:
+    """False when ``body`` cannot declare a meta refresh in its first 4,096 characters: an
+    ASCII-compatible encoding (no NUL byte) without ``http-equiv`` in any case there."""
+    head = body[:_REFRESH_SCAN_BYTES]
+    return b"\x00" in head or b"http-equiv" in head.lower()
 
 
 class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):

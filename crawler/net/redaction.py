@@ -4,8 +4,10 @@ Scrapy logs every overridden setting when a crawl starts (``FTP_PASSWORD``,
 ``TELNETCONSOLE_PASSWORD`` and database URLs included), and exception messages can carry a
 URL with its password. ``SecretRedaction`` (an extension, so it is built before that log
 line) collects the secret values of the crawl's settings and of the proxy environment and
-installs a log record factory that masks them in every record's message and traceback, as
-well as any ``scheme://user:password@`` and ``Authorization`` header, known or not.
+installs a log record factory that masks them in the message and traceback of every record
+a handler can see, as well as any ``scheme://user:password@`` and ``Authorization`` header,
+known or not. A record below the level of every handler that would receive it (Scrapy's
+DEBUG lines in an INFO log) is never formatted, so it is left as it is.
 ``install_redaction`` does the same for an entry point that logs before a crawl starts, and
 ``redact_text`` is there for anything printed without logging.
 """
@@ -109,8 +111,24 @@ class RedactingRecordFactory:
 
     def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = self.inner(*args, **kwargs)
-        redact_record(record, self.secrets)
+        if reaches_a_handler(record):
+            redact_record(record, self.secrets)
         return record
+
+
+def reaches_a_handler(record: logging.LogRecord) -> bool:
+    """Whether a handler that ``record``'s logger would pass it to admits its level (the
+    same walk as `logging.Logger.callHandlers`, including the last-resort handler)."""
+    logger: logging.Logger | None = logging.getLogger(record.name)
+    found = False
+    while logger is not None:
+        for handler in logger.handlers:
+            found = True
+            if record.levelno >= handler.level:
+                return True
+        logger = logger.parent if logger.propagate else None
+    last = logging.lastResort
+    return not found and (last is None or record.levelno >= last.level)
 
 
 def install_redaction(secrets: Iterable[str] = ()) -> RedactingRecordFactory:

@@ -110,6 +110,18 @@ class Database:
         with self.read() as conn:
             return validators.get_validators(conn, url)
 
+    def url_lookups(
+        self, urls: Iterable[str], with_validators: bool = True
+    ) -> tuple[set[str], dict[str, validators.Validators]]:
+        """(those of ``urls`` stored as an article, the validators saved for the others if
+        ``with_validators``) in one read transaction: what a crawl asks about a page's links."""
+        wanted = set(urls)
+        with self.read() as conn:
+            stored = queries.stored_urls(conn, wanted)
+            if not with_validators:
+                return stored, {}
+            return stored, validators.validators_of(conn, wanted - stored)
+
     def save_validators(
         self,
         url: str,

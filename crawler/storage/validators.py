@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 
 from crawler.storage.models import HttpValidator, table
 from crawler.storage.sanitize import clean_optional, clean_text
-from crawler.storage.session import dialect_insert
+from crawler.storage.session import chunks, dialect_insert
 from crawler.urls import url_key
 
 VALIDATORS = table(HttpValidator)
@@ -30,8 +32,20 @@ def get_validators(conn: sa.Connection, url: str) -> Validators | None:
     """The validators saved for ``url``, or None."""
     query = sa.select(VALIDATORS).where(VALIDATORS.c.url_key == url_key(clean_text(url)))
     row = conn.execute(query).mappings().first()
-    if row is None:
-        return None
+    return None if row is None else _validators(row)
+
+
+def validators_of(conn: sa.Connection, urls: Iterable[str]) -> dict[str, Validators]:
+    """The validators saved for each of ``urls`` that has some, in one query per chunk."""
+    key_of = {url: url_key(clean_text(url)) for url in set(urls)}
+    found: dict[str, Validators] = {}
+    for chunk in chunks(sorted(set(key_of.values()))):
+        query = sa.select(VALIDATORS).where(VALIDATORS.c.url_key.in_(chunk))
+        found.update((row["url_key"], _validators(row)) for row in conn.execute(query).mappings())
+    return {url: found[key] for url, key in key_of.items() if key in found}
+
+
+def _validators(row: sa.RowMapping) -> Validators:
     return Validators(
         row["url"], row["etag"], row["last_modified"], row["status"], row["fetched_at"]
     )

@@ -122,3 +122,14 @@ def test_redirect_loops_long_chains_and_refresh_loops_are_bounded(hostile, run_c
     assert len(hostile.hits_for("/refresh/loop/")) == 6
     # The loop between two URLs stops as soon as a URL repeats.
     assert len(hostile.hits_for("/redirect/loop/")) == 2
+
+
+def test_only_pages_that_may_declare_a_refresh_are_decoded_for_one():
+    from crawler.middlewares.counted import may_refresh
+
+    refresh = '<html><head><META HTTP-EQUIV="Refresh" content="0;url=/x"></head></html>'
+    assert may_refresh(refresh.encode())
+    assert may_refresh(refresh.encode("utf-16"))  # not ASCII-compatible: always decoded
+    assert not may_refresh(b"<html><head><title>refresh</title></head><body>" + b"x" * 9000)
+    # Scrapy looks at the first 4,096 characters only: a refresh past 16 KiB cannot count
+    assert not may_refresh(b"<html>" + b" " * 20000 + refresh.encode())

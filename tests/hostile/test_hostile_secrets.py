@@ -69,3 +69,23 @@ def test_a_crawl_through_a_proxy_leaks_no_planted_secret(hostile, run_crawl):
     for name, text in outputs.items():
         for secret in [*PLANTED, credentials]:
             assert secret not in text, (name, secret)
+
+
+def test_only_records_some_handler_admits_are_rendered():
+    from crawler.net.redaction import reaches_a_handler
+
+    parent, child = logging.getLogger("redaction-test"), logging.getLogger("redaction-test.c")
+    handler = logging.NullHandler(logging.INFO)
+    parent.addHandler(handler)
+    parent.propagate = False
+    try:
+        made = [child.makeRecord(child.name, lvl, __file__, 1, "m", (), None) for lvl in (10, 20)]
+        assert [reaches_a_handler(r) for r in made] == [False, True]
+        child.addHandler(debug := logging.NullHandler(logging.DEBUG))
+        assert reaches_a_handler(made[0])
+        child.removeHandler(debug)
+        parent.removeHandler(handler)  # no handler at all: the last-resort one (WARNING)
+        assert not reaches_a_handler(made[1])
+    finally:
+        parent.removeHandler(handler)
+        parent.propagate = True

@@ -221,3 +221,32 @@ def test_seeds_are_fetched_in_full_unless_they_only_list_articles(
     middleware.spider_closed("finished")
     saved = database.get_validators(f"{SITE}/")
     assert saved is not None and saved.etag == ('"home-2"' if conditional else '"home"')
+
+
+def test_links_looked_up_with_their_page_are_not_looked_up_again(
+    database: Database, db_url: str, built: list[Any]
+) -> None:
+    database.save_validators(f"{SITE}/news/page/2/", etag='"p2"', last_modified=None)
+    crawler = crawler_for(db_url)
+    spider = crawler.spider
+    known_page = build(built, KnownPageMiddleware, crawler)
+    skip_stored = build(built, SkipStoredMiddleware, crawler)
+    conditional = build(built, ConditionalRequestMiddleware, crawler)
+    found = outputs(spider, "/news/new-1/", pages=("/news/page/2/",))
+    article, page, _ = known_page.filter(listing_response(spider, f"{SITE}/news/"), found)
+    conditional.process_request(page)  # validators read with the page's links
+    assert page.headers[b"If-None-Match"] == b'"p2"'
+    conditional.process_request(article)
+    assert b"If-None-Match" not in article.headers
+    # stored after the lookup (in one process only another request of the same URL could
+    # have stored it, which the dupefilter prevents): the lookup stands
+    store(database, article.url)
+    assert skip_stored.process_request(article) is None
+    # looked up by another process (a JOBDIR restored after a restart, another worker),
+    # a fresh request, or a redirect to the stored URL: asked again, and refused
+    restored = article.replace(meta={**article.meta, "news_looked_up": ("other", article.url)})
+    redirected = page.replace(url=article.url)
+    for request in (restored, Request(article.url), redirected):
+        with pytest.raises(Dropped):
+            skip_stored.process_request(request)
+    assert crawler.stats.get_value("news/incremental/checked") == 4
