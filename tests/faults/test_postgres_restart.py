@@ -140,6 +140,7 @@ def test_a_postgres_restart_during_a_crawl_is_ridden_out(
     check_complete(cluster_db, 200)
 
 
+@pytest.mark.slow  # the fast suite has the same close-and-rerun on a locked SQLite file
 def test_postgres_down_past_the_retry_window_closes_the_crawl_and_a_rerun_completes_it(
     small_site: SiteServer, cluster: PgCluster, cluster_db: str, launch: Callable[..., Crawl]
 ) -> None:
