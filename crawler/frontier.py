@@ -24,7 +24,14 @@ does this job), ``CRAWLER_FRONTIER_FLUSH_INTERVAL`` (0.5 s), ``CRAWLER_FRONTIER_
 through their callback, 16; 0 = no bound; see `FrontierRecorder.admit`), ``CRAWLER_DB_URL``,
 ``CRAWLER_DB_RETRIES``, ``CRAWLER_DB_RETRY_BACKOFF``, ``CRAWLER_DB_BUSY_TIMEOUT``,
 ``CRAWLER_SOURCE``, ``JOBDIR``.
-Stats: ``news/frontier/<recorded|requeued|commits|resumed|epoch>``, ``drop/frontier_done``.
+Stats: ``news/frontier/<recorded|requeued|commits|resumed|epoch>``,
+``news/frontier/refetched_after_db_fault``, ``drop/frontier_done``.
+
+A database fault while a page is fetched or processed (a middleware's query on a killed
+connection or a restarting server) says nothing about the page and loses what it yielded:
+the page is fetched again in the same crawl (`FrontierRecorder.refetch`), so a crawl that
+ends ``finished`` has left no page behind; one whose database stays down past the retry
+window closes with ``db_unavailable`` and leaves the pass open for the next crawl.
 """
 
 from __future__ import annotations
