@@ -141,6 +141,20 @@ def test_dedupe_drops_only_repeats_that_bring_nothing_new() -> None:
     assert crawler_.stats.get_value("news/dedupe/seen_again") == 2
 
 
+def test_dedupe_remembers_every_url_a_page_was_reached_by() -> None:
+    pipeline = DedupePipeline.from_crawler(crawler())
+    body = body_text(1)
+    variants = [f"https://example.com/a?p={n}" for n in range(3)]
+    for url in variants:
+        item = make_item("https://example.com/a", body, requested_url=url)
+        assert pipeline.process_item(item) is item
+    for url in reversed(variants):
+        with pytest.raises(DropItem, match="duplicate_in_crawl"):
+            pipeline.process_item(make_item("https://example.com/a", body, requested_url=url))
+    other = make_item("https://example.com/b", body, requested_url=variants[0])
+    assert pipeline.process_item(other) is other
+
+
 def test_dedupe_memory_is_bounded() -> None:
     pipeline = DedupePipeline.from_crawler(crawler(CRAWLER_DEDUPE_MEMORY=2))
     items = [make_item(f"https://example.com/{i}", body_text(i)) for i in range(3)]
