@@ -54,8 +54,11 @@ _BOMS = (
 _AS_CP1252 = {"iso-8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii", "iso8859-1", "cp819"}
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-#: Characters the HTML parser keeps in text but lxml refuses to set as text.
+#: Control characters the parser keeps in text (from ``&#12;``-style references) but lxml
+#: refuses to set: trafilatura, which rewrites text, then fails and returns nothing.
 _NOT_SETTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: A numeric character reference to a character below 32 (with or without its ``;``).
+_CONTROL_REFERENCE = re.compile(r"&#(?:0*(?:[12]?[0-9]|3[01])|[xX]0*1?[0-9a-fA-F])(?![0-9a-fA-F])")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SNIFF_CHARS = 4096
 #: Nesting depth from which libxml2's HTML parser may have dropped deeper content.
@@ -109,7 +112,7 @@ def decode_document(
     if not text.strip():
         raise EmptyDocument("document is empty")
     _check_looks_like_html(text)
-    return _CONTROL_CHARS.sub("", text), flags
+    return _CONTROL_CHARS.sub("", text).replace("\x0c", " "), flags
 
 
 def parse_document(text: str, max_elements: int) -> lxml.html.HtmlElement:
@@ -123,6 +126,8 @@ def parse_document(text: str, max_elements: int) -> lxml.html.HtmlElement:
     tree = _parse(text)
     if _AT_DEPTH_LIMIT(tree):
         tree = _parse(_TAG_RUN.sub(r"\1", text))
+    if _CONTROL_REFERENCE.search(text):
+        _blank_control_characters(tree)
     for count, _ in enumerate(tree.iter(), 1):
         if count > max_elements:
             raise TooComplex(f"more than {max_elements} elements")
@@ -172,6 +177,15 @@ def _parse(text: str) -> lxml.html.HtmlElement:
         raise EmptyDocument(f"no HTML document: {exc}") from exc
 
 
+def _blank_control_characters(tree: lxml.html.HtmlElement) -> None:
+    """Control characters in the tree's text become spaces, so the text can be rewritten."""
+    for element in tree.iter():
+        if element.text and _NOT_SETTABLE.search(element.text):
+            element.text = _NOT_SETTABLE.sub(" ", element.text)
+        if element.tail and _NOT_SETTABLE.search(element.tail):
+            element.tail = _NOT_SETTABLE.sub(" ", element.tail)
+
+
 def _only_child(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     """The child of a wrapper: an element holding exactly one element and no text after it."""
     if len(element) != 1:
@@ -208,8 +222,7 @@ def _cut(chain: list[lxml.html.HtmlElement]) -> None:
     last = max((i for i in range(2, len(chain)) if chain[i].tag == second.tag), default=0)
     last = last or len(chain) - 1
     top, keep = chain[0], chain[last]
-    text = "".join(element.text or "" for element in chain[:last])
-    top.text = _NOT_SETTABLE.sub("", text) or None
+    top.text = "".join(element.text or "" for element in chain[:last]) or None
     chain[last - 1].remove(keep)
     top.replace(second, keep)
 

@@ -52,6 +52,7 @@ def test_non_pages_are_refused_with_a_reason(name, body, reason):
         ("broken JSON-LD", pages.json_ld('{"@type": "NewsArticle", "headline": "x", ')),
         ("gigantic JSON-LD", pages.gigantic_json_ld(20_000)),
         ("conflicting meta tags", pages.conflicting_meta()),
+        ("control characters", pages.english().replace("Fishing", "&#12;\f&#1;\nFishing")),
     ],
 )
 def test_damaged_articles_keep_their_text(name, body):
