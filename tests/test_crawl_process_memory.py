@@ -27,10 +27,12 @@ import sys
 from datetime import UTC, datetime
 
 import crawler.crawl, pipelines.dedupe, pipelines.store, spiders.base
+from crawler.cli import build_parser
 from crawler.pool import ExtractionPool, PageTask
 from crawler.storage.neardup import fingerprint, warm_fingerprints
 
 if __name__ == "__main__":
+    build_parser()  # as `crawler crawl` does: it imports every sub-command's module
     warm_fingerprints()
     fingerprint("a body of a few words to hash for its near-duplicate signature")
     pool = ExtractionPool(workers=1, timeout=60)

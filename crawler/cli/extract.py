@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler import extraction
 from crawler.cli.errors import CliError
-from crawler.extraction import ExtractionError, ExtractionOptions, extract_article
+from crawler.extraction import ExtractionError, ExtractionOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def _extract(page: PageInput, options: ExtractionOptions) -> dict[str, Any]:
     try:
         data = read_page(page.path, options.max_html_bytes)
         url = page.url or _default_url(page.path)
-        article = extract_article(data, url, page.fetched_at, options)
+        article = extraction.extract_article(data, url, page.fetched_at, options)
     except OSError as exc:
         return {"error": "unreadable", "message": f"unreadable: {exc.strerror or exc}"}
     except ExtractionError as exc:

@@ -11,14 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler import extraction
 from crawler.cli.errors import CliError
 from crawler.cli.extract import parse_instant, read_page
-from crawler.extraction import (
-    ExtractionError,
-    ExtractionOptions,
-    SiteOverrides,
-    extract_article,
-)
+from crawler.extraction import ExtractionError, ExtractionOptions, SiteOverrides
 from crawler.items import Article
 
 DEFAULT_ROOT = Path("tests/fixtures/articles")
@@ -45,7 +41,7 @@ class FixtureCase:
 
     def extract(self) -> Article:
         """The article the engine extracts from this case's page now."""
-        return extract_article(
+        return extraction.extract_article(  # the engine loads at first use, not with the CLI
             self.html, self.url, self.fetched_at, self.options, content_type=self.content_type
         )
 
