@@ -8,6 +8,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 from functools import cache
+
 import numpy as np
 
 _WORD = re.compile(r"\w+")
