@@ -39,6 +39,8 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Holds that bound under asyncio with no delay; Scrapy 2.19 does not (crawler/net/downloader.py).
+DOWNLOADER = "crawler.net.downloader.SlotBoundDownloader"
 # Scrapy's default of 100 starts 100 tasks per response; 8 halves its CPU per page.
 CONCURRENT_ITEMS = 8
 COOKIES_ENABLED = False
