@@ -21,10 +21,6 @@ from typing import IO, Protocol
 
 import sqlalchemy as sa
 
-from crawler.storage.database import sqlite_file
-from crawler.storage.engine import make_engine
-from crawler.storage.session import lock_key
-
 #: The lock file in a JOBDIR.
 JOBDIR_LOCK = "crawler.lock"
 
@@ -103,6 +99,9 @@ class AdvisoryLock:
 
     def acquire(self) -> None:
         """Take the lock now or raise `CrawlLocked` naming the holder's host and pid."""
+        from crawler.storage.engine import make_engine  # storage loads only for PostgreSQL
+        from crawler.storage.session import lock_key
+
         self._engine = self._engine or make_engine(self.db_url)
         conn = self._engine.connect()
         try:
@@ -153,12 +152,13 @@ class AdvisoryLock:
 def scope_lock(db_url: str, scope: str) -> CrawlLock | None:
     """The lock of crawl scope ``scope`` in the database at ``db_url`` (None for in-memory
     SQLite): a file in ``<database file>.locks/``, or a PostgreSQL advisory lock."""
-    what = f"crawl {scope!r} of database {sa.make_url(db_url).render_as_string()}"
-    if sa.make_url(db_url).get_backend_name() != "sqlite":
+    url = sa.make_url(db_url)
+    what = f"crawl {scope!r} of database {url.render_as_string()}"
+    if url.get_backend_name() != "sqlite":
         return AdvisoryLock(db_url, f"frontier:{scope}", what)
-    path = sqlite_file(db_url)
-    if path is None:
+    if not url.database or url.database == ":memory:":
         return None
+    path = Path(url.database)
     digest = hashlib.sha1(scope.encode()).hexdigest()[:16]
     return FileLock(path.with_name(f"{path.name}.locks") / f"{digest}.lock", what)
 

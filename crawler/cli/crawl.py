@@ -6,27 +6,25 @@ import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crawler.cli.db import add_db_argument
 from crawler.cli.errors import CliError
-from crawler.cli.run_due import run_named_source
-from crawler.cli.sources import add_sources_argument
-from crawler.crawl import CrawlConfig, CrawlError, CrawlSummary, exit_status, run_crawls
-from crawler.progress import summary_table
+from crawler.cli.options import add_db_argument, add_sources_argument
 from spiders.args import as_since, lines_of
 
+if TYPE_CHECKING:
+    from crawler.crawl import CrawlSummary
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``crawl`` sub-command."""
-    parser = subparsers.add_parser(
-        "crawl",
-        help="crawl sites, feeds, sitemaps or a list of article URLs into the database",
-        description="Crawl now and store the articles found. Each URL is a homepage or "
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``crawl`` sub-command's parser."""
+    parser.description = (
+        "Crawl now and store the articles found. Each URL is a homepage or "
         "section page whose site is crawled; --feed, --sitemap and --urls-file name articles "
         "directly. Exit status 0 when every crawl completed; 1 when nothing could be "
         "fetched, an article could not be stored, or a crawl ended early (the summary says "
-        "which); 2 for bad arguments or an unreachable database.",
+        "which); 2 for bad arguments or an unreachable database."
     )
     parser.add_argument("start_urls", nargs="*", metavar="URL", help="homepage or section page")
     parser.add_argument("--feed", action="append", default=[], metavar="URL", help="RSS/Atom feed")
@@ -62,19 +60,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the crawl; print the summary table; return the exit status."""
+    """Run the crawl; print the summary table; return the exit status.
+
+    Scrapy is imported only once the arguments are valid and no other crawl holds the
+    crawl's SQLite database scope or JOBDIR.
+    """
     if args.source and not (args.start_urls or args.feed or args.sitemap or args.urls_file):
+        from crawler.cli.run_due import run_named_source
+
         return run_named_source(args)
-    config = config_from_args(args)
+    fields = config_fields(args)
+    from crawler.cli.lockcheck import held_by_another  # SQLAlchemy parses the database URL
+
+    if problem := held_by_another(fields, fields["settings"]):
+        raise CliError(problem)
+    from crawler.crawl import CrawlConfig, CrawlError, run_crawls
+
     try:
-        summaries = run_crawls([config])
+        summaries = run_crawls([CrawlConfig(**fields)])
     except CrawlError as exc:
         raise CliError(str(exc)) from None
     return report(summaries, quiet=args.quiet)
 
 
-def config_from_args(args: argparse.Namespace) -> CrawlConfig:
-    """The `CrawlConfig` the flags describe; bad values raise `CliError`."""
+def config_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The `CrawlConfig` fields the flags describe; bad values raise `CliError`."""
     urls: tuple[str, ...] = ()
     if args.urls_file:
         try:
@@ -85,7 +95,7 @@ def config_from_args(args: argparse.Namespace) -> CrawlConfig:
         raise CliError("nothing to crawl: give URLs, --feed, --sitemap or --urls-file")
     if args.max_pages < 0:
         raise CliError("--max-pages must be 0 (no limit) or more")
-    return CrawlConfig(
+    return dict(
         start_urls=tuple(args.start_urls),
         feeds=tuple(args.feed),
         sitemaps=tuple(args.sitemap),
@@ -106,6 +116,9 @@ def config_from_args(args: argparse.Namespace) -> CrawlConfig:
 
 def report(summaries: list[CrawlSummary], quiet: bool) -> int:
     """Print the summary table (stdout; with ``quiet`` only on failure, to stderr)."""
+    from crawler.crawl import exit_status
+    from crawler.progress import summary_table
+
     status = exit_status(summaries)
     if not quiet:
         print(summary_table(summaries))

@@ -1,4 +1,4 @@
-"""``crawler db``: apply or revert migrations; the ``--db`` option that other commands share."""
+"""``crawler db``: apply or revert migrations; `connect` opens the database of ``--db``."""
 
 from __future__ import annotations
 
@@ -7,27 +7,12 @@ import argparse
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler import settings
 from crawler.cli.errors import CliError
+from crawler.cli.options import add_db_argument, db_url
 from crawler.storage import Database, DatabaseUnavailable, open_database
 from crawler.storage.database import sqlite_file
 from crawler.storage.engine import first_line
 from crawler.storage.migrate import head_revision
-
-
-def add_db_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--db URL`` to a sub-command's parser."""
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL, e.g. sqlite:///news.db or postgresql://user@host/name "
-        "(default: env CRAWLER_DB_URL, else sqlite:///news.db)",
-    )
-
-
-def db_url(args: argparse.Namespace) -> str:
-    """The database URL: ``--db``, else env ``CRAWLER_DB_URL``, else ``sqlite:///news.db``."""
-    return str(getattr(args, "db", None) or settings.CRAWLER_DB_URL)
 
 
 def connect(args: argparse.Namespace, *, migrate: bool = True, existing: bool = False) -> Database:
@@ -54,11 +39,9 @@ def connect(args: argparse.Namespace, *, migrate: bool = True, existing: bool = 
     return database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``db`` sub-command and its ``upgrade``, ``downgrade`` and ``current`` actions."""
-    parser = subparsers.add_parser(
-        "db", help="manage the database schema", description="Apply or revert migrations."
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``db`` parser with its ``upgrade``, ``downgrade`` and ``current`` actions."""
+    parser.description = "Apply or revert migrations."
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     upgrade = actions.add_parser("upgrade", help="apply migrations (to the newest by default)")
     upgrade.add_argument("revision", nargs="?", default="head", help="target revision")

@@ -19,13 +19,11 @@ SITES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "sites"
 DEFAULT_DB = "sqlite:///news.db"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``demo`` sub-command."""
-    parser = subparsers.add_parser(
-        "demo",
-        help="crawl the bundled sample news sites (served on 127.0.0.1) into news.db",
-        description="Serve the sample news sites of tests/fixtures/sites on 127.0.0.1, crawl "
-        "their homepages, feeds and sitemaps into a database, and show how to look at it.",
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``demo`` sub-command's parser."""
+    parser.description = (
+        "Serve the sample news sites of tests/fixtures/sites on 127.0.0.1, crawl "
+        "their homepages, feeds and sitemaps into a database, and show how to look at it."
     )
     parser.add_argument("--db", metavar="URL", default=DEFAULT_DB, help=f"default: {DEFAULT_DB}")
     parser.add_argument("--sites", type=Path, default=SITES, help="folder of site folders")

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from crawler.cli.db import add_db_argument, connect
+from crawler.cli.db import connect
 from crawler.cli.errors import CliError
+from crawler.cli.options import add_db_argument
 from crawler.items import Article
 from crawler.storage.queries import export_records
 
@@ -71,13 +72,11 @@ def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``export`` sub-command."""
-    parser = subparsers.add_parser(
-        "export",
-        help="export stored articles as JSON Lines or CSV",
-        description="One record per stored article: the extract keys plus id, first_seen, "
-        "last_seen and duplicate_of (the canonical URL it duplicates, or null).",
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``export`` sub-command's parser."""
+    parser.description = (
+        "One record per stored article: the extract keys plus id, first_seen, "
+        "last_seen and duplicate_of (the canonical URL it duplicates, or null)."
     )
     add_db_argument(parser)
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")

@@ -26,13 +26,11 @@ class PageInput:
     fetched_at: datetime
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``extract`` sub-command."""
-    parser = subparsers.add_parser(
-        "extract",
-        help="extract articles from saved HTML pages",
-        description="Print the article of each page as JSON: one object for one page, "
-        "JSON Lines with a `path` key for several pages or a manifest.",
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``extract`` sub-command's parser."""
+    parser.description = (
+        "Print the article of each page as JSON: one object for one page, "
+        "JSON Lines with a `path` key for several pages or a manifest."
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="HTML file, or - for stdin")
     parser.add_argument("--url", help="the URL the page was fetched from")

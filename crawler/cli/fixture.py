@@ -92,9 +92,8 @@ def case_folders(root: Path) -> list[Path]:
     return sorted(path.parent for path in root.glob("*/meta.json"))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``fixture`` sub-command with ``add`` and ``update``."""
-    parser = subparsers.add_parser("fixture", help="manage golden extraction cases")
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``fixture`` sub-command's parser with ``add`` and ``update``."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser(
         "add", help="save a page as a new case and write its expected.json for review"

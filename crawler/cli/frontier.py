@@ -17,15 +17,13 @@ from crawler.distributed.status import FrontierStatus, clear_frontier, frontier_
 HEADER = ("SOURCE", "SPIDER", "QUEUED", "TAKEN", "UNSAVED", "SEEN", "WORKERS")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``frontier`` sub-command."""
-    parser = subparsers.add_parser(
-        "frontier",
-        help="show the shared Redis frontier: queued, in-flight and seen requests per source",
-        description="One row per source and spider sharing a frontier through Redis: "
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``frontier`` sub-command's parser."""
+    parser.description = (
+        "One row per source and spider sharing a frontier through Redis: "
         "requests queued, taken by a worker (TAKEN), done but waiting for their articles "
         "to be stored (UNSAVED), fingerprints seen, and workers (live/registered). A crawl "
-        "is drained when nothing is queued, taken or unsaved.",
+        "is drained when nothing is queued, taken or unsaved."
     )
     parser.add_argument(
         "--redis",

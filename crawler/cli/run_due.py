@@ -22,9 +22,11 @@ from functools import partial
 from pathlib import Path
 
 from crawler import settings
-from crawler.cli.db import add_db_argument, connect, db_url
+from crawler.cli.crawl import report
+from crawler.cli.db import connect
 from crawler.cli.errors import CliError
-from crawler.cli.sources import add_sources_argument, pick_source, read_sources
+from crawler.cli.options import add_db_argument, add_sources_argument, db_url
+from crawler.cli.sources import pick_source, read_sources
 from crawler.crawl import CrawlConfig, CrawlError, CrawlSummary, run_crawls
 from crawler.leases import DEFAULT_TTL, Heartbeat, acquire_lease, new_holder, release_lease
 from crawler.schedule import Clock, as_utc, is_due, next_due, system_clock
@@ -51,14 +53,12 @@ class RunOptions:
     settings: dict[str, str] = field(default_factory=dict)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``run-due`` sub-command."""
-    parser = subparsers.add_parser(
-        "run-due",
-        help="crawl every enabled source whose schedule is due, then exit",
-        description="Crawl each enabled source of the sources file whose schedule is due "
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``run-due`` sub-command's parser."""
+    parser.description = (
+        "Crawl each enabled source of the sources file whose schedule is due "
         "(judged from its last run), at most one run per source at a time across "
-        "processes and hosts sharing the database. Meant for cron or a systemd timer.",
+        "processes and hosts sharing the database. Meant for cron or a systemd timer."
     )
     add_sources_argument(parser)
     add_run_arguments(parser)
@@ -271,8 +271,6 @@ def _stop(source: str) -> None:
 
 
 def _report(summaries: list[CrawlSummary], options: RunOptions) -> int:
-    from crawler.cli.crawl import report  # crawl imports this module for --source
-
     return report(summaries, quiet=options.quiet)
 
 

@@ -6,8 +6,9 @@ import argparse
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from crawler.cli.db import add_db_argument, connect
+from crawler.cli.db import connect
 from crawler.cli.errors import CliError
+from crawler.cli.options import add_db_argument
 from crawler.leases import Lease, live_leases
 from crawler.schedule import system_clock
 from crawler.storage.runs import RunRecord
@@ -18,13 +19,11 @@ HEADER = (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``runs`` sub-command."""
-    parser = subparsers.add_parser(
-        "runs",
-        help="list recent crawls with their counts and status",
-        description="The newest crawls first (one row per spider run), then the sources "
-        "whose lease is held right now.",
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``runs`` sub-command's parser."""
+    parser.description = (
+        "The newest crawls first (one row per spider run), then the sources "
+        "whose lease is held right now."
     )
     add_db_argument(parser)
     parser.add_argument("--source", metavar="NAME", help="only this source's runs")

@@ -7,29 +7,12 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
-from crawler import settings
-from crawler.cli.db import add_db_argument, connect
+from crawler.cli.db import connect
 from crawler.cli.errors import CliError
+from crawler.cli.options import add_db_argument, add_sources_argument, sources_path
 from crawler.schedule import as_utc, next_due, system_clock
 from crawler.sources import Source, SourcesError, find_source, load_sources
 from crawler.storage.runs import RunRecord
-
-
-def add_sources_argument(parser: argparse.ArgumentParser) -> None:
-    """The ``--sources FILE`` option shared by every command that reads the sources file."""
-    parser.add_argument(
-        "--sources",
-        metavar="FILE",
-        help="sources file (default: $CRAWLER_SOURCES)",
-    )
-
-
-def sources_path(given: str | None) -> str:
-    """The sources file to read: ``--sources``, else ``CRAWLER_SOURCES``; CliError if neither."""
-    path = given or settings.CRAWLER_SOURCES_FILE
-    if not path:
-        raise CliError("no sources file: pass --sources FILE or set CRAWLER_SOURCES")
-    return path
 
 
 def read_sources(given: str | None) -> tuple[Source, ...]:
@@ -49,9 +32,8 @@ def pick_source(given: str | None, name: str) -> Source:
         raise CliError(str(exc.args[0])) from exc
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``sources check`` and ``sources list``."""
-    parser = subparsers.add_parser("sources", help="check or list the sources file")
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``sources`` parser with ``check`` and ``list``."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = actions.add_parser(
         "check",

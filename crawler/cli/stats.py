@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from crawler.cli.db import add_db_argument, connect
+from crawler.cli.db import connect
+from crawler.cli.options import add_db_argument
 from crawler.storage.queries import Coverage, SiteStats, site_stats
 
 HEADER = (
@@ -54,14 +55,12 @@ def format_table(table: Sequence[Sequence[str]]) -> str:
     )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``stats`` sub-command."""
-    parser = subparsers.add_parser(
-        "stats",
-        help="per-site counts: articles, share with authors and dates, duplicates, last crawl",
-        description="Per site: articles; share with authors and with a publication date, "
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill in the ``stats`` sub-command's parser."""
+    parser.description = (
+        "Per site: articles; share with authors and with a publication date, "
         "overall and for recent articles (R.*), where a template change shows first; "
-        "near-duplicates; when the site was last seen and its last run's outcome.",
+        "near-duplicates; when the site was last seen and its last run's outcome."
     )
     add_db_argument(parser)
     parser.add_argument(
