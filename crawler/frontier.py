@@ -139,10 +139,11 @@ def request_kind(request: Request) -> str:
 
 def request_record(request: Request, spider: Spider) -> dict[str, Any]:
     """What rebuilds ``request`` besides its URL: callbacks by name, priority, plain meta."""
-    full = request.to_dict(spider=spider)
-    record: dict[str, Any] = {
-        key: full[key] for key in ("callback", "errback") if full.get(key) is not None
-    }
+    names = {key: _own_method_name(getattr(request, key), spider) for key in _CALLBACKS}
+    if any(name is _UNKNOWN for name in names.values()):
+        full = request.to_dict(spider=spider)  # Scrapy's search over every spider member
+        names = {key: full.get(key) for key in _CALLBACKS}
+    record: dict[str, Any] = {key: name for key, name in names.items() if name is not None}
     if request.priority:
         record["priority"] = request.priority
     if request.dont_filter:
@@ -153,6 +154,23 @@ def request_record(request: Request, spider: Spider) -> dict[str, Any]:
     if meta:
         record["meta"] = meta
     return record
+
+
+_CALLBACKS = ("callback", "errback")
+_UNKNOWN = object()
+
+
+def _own_method_name(func: Any, spider: Spider) -> Any:
+    """The name ``Request.to_dict`` gives callback ``func``, found with one lookup when it is
+    a method of ``spider`` (Scrapy's search costs ~1.5 ms per request); else ``_UNKNOWN``."""
+    if func is None or isinstance(func, str):
+        return func
+    name = getattr(func, "__name__", None)
+    if name is not None and getattr(func, "__self__", None) is spider:
+        own = getattr(spider, name, None)
+        if getattr(own, "__func__", _UNKNOWN) is getattr(func, "__func__", None):
+            return name
+    return _UNKNOWN
 
 
 def mark_refetched(response: Response) -> None:
