@@ -268,7 +268,7 @@ class FrontierRecorder:
             lease=settings.getfloat("CRAWLER_FRONTIER_LEASE", 600.0),
             max_attempts=settings.getint("CRAWLER_FRONTIER_MAX_ATTEMPTS", 3),
             max_unprocessed=settings.getint("CRAWLER_FRONTIER_MAX_UNPROCESSED", 16),
-            attempts=settings.getint("CRAWLER_DB_RETRIES", 4),
+            attempts=settings.getint("CRAWLER_DB_RETRIES", 6),
             backoff=settings.getfloat("CRAWLER_DB_RETRY_BACKOFF", 0.5),
             busy_timeout=settings.getfloat("CRAWLER_DB_BUSY_TIMEOUT", 30.0),
         )

@@ -76,7 +76,9 @@ CRAWLER_MIN_TITLE_CHARS = 3
 CRAWLER_DEDUPE_MEMORY = 100_000
 CRAWLER_DB_BATCH_SIZE = 100
 CRAWLER_DB_FLUSH_INTERVAL = 0.2
-CRAWLER_DB_RETRIES = 4
+# A failed batch (or a page met by a database fault) is tried this many times, waiting
+# BACKOFF * 2^(n-1) s before the n-th retry: 15.5 s in all, enough for a database restart.
+CRAWLER_DB_RETRIES = 6
 CRAWLER_DB_RETRY_BACKOFF = 0.5
 CRAWLER_DB_BUSY_TIMEOUT = 30.0
 
@@ -98,6 +100,10 @@ CRAWLER_RETRY_BACKOFF_BASE = 1.0
 # A host failing this many attempts in a row is dropped for CRAWLER_BREAKER_COOLDOWN s.
 CRAWLER_BREAKER_FAILURES = 5
 CRAWLER_BREAKER_COOLDOWN = 60.0
+# A host answering this many times in a row, each slower than CRAWLER_BREAKER_SLOW_SECONDS
+# (None: half of DOWNLOAD_TIMEOUT), is dropped for the cooldown too (0 = off).
+CRAWLER_BREAKER_SLOW_RESPONSES = 5
+CRAWLER_BREAKER_SLOW_SECONDS: float | None = None
 # Traps: pages per host and run (0 = no budget), longest URL followed, distinct query
 # strings followed per path (sort/filter permutations).
 CRAWLER_HOST_PAGE_BUDGET = 5000

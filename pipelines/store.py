@@ -42,7 +42,7 @@ class StorePipeline:
 
     Settings: ``CRAWLER_DB_URL``; ``CRAWLER_DB_BATCH_SIZE`` (items per transaction, 100);
     ``CRAWLER_DB_FLUSH_INTERVAL`` (seconds between timed flushes, 0.2); ``CRAWLER_DB_RETRIES``
-    (attempts per batch, 4) and ``CRAWLER_DB_RETRY_BACKOFF`` (first delay, 0.5 s);
+    (attempts per batch, 6) and ``CRAWLER_DB_RETRY_BACKOFF`` (first delay, 0.5 s);
     ``CRAWLER_DB_BUSY_TIMEOUT`` (SQLite lock wait, 30 s); ``CRAWLER_RUN_ID`` (a run the caller
     already started, else one is started here for ``CRAWLER_SOURCE`` / ``CRAWLER_SOURCES``).
 
@@ -96,7 +96,7 @@ class StorePipeline:
             settings.get("CRAWLER_DB_URL") or "sqlite:///news.db",
             batch_size=settings.getint("CRAWLER_DB_BATCH_SIZE", 100),
             flush_interval=settings.getfloat("CRAWLER_DB_FLUSH_INTERVAL", 0.2),
-            attempts=settings.getint("CRAWLER_DB_RETRIES", 4),
+            attempts=settings.getint("CRAWLER_DB_RETRIES", 6),
             backoff=settings.getfloat("CRAWLER_DB_RETRY_BACKOFF", 0.5),
             busy_timeout=settings.getfloat("CRAWLER_DB_BUSY_TIMEOUT", 30.0),
             run_id=settings.getint("CRAWLER_RUN_ID", 0) or None,

@@ -76,8 +76,9 @@ class CircuitBreakerMiddleware:
         slow_threshold = settings.getint("CRAWLER_BREAKER_SLOW_RESPONSES", 5)
         if threshold <= 0 and slow_threshold <= 0:
             raise NotConfigured
-        slow_seconds = settings.getfloat(
-            "CRAWLER_BREAKER_SLOW_SECONDS", settings.getfloat("DOWNLOAD_TIMEOUT", 20) / 2
+        slow_seconds = float(
+            settings.get("CRAWLER_BREAKER_SLOW_SECONDS")
+            or settings.getfloat("DOWNLOAD_TIMEOUT", 20) / 2
         )
         cooldown = settings.getfloat("CRAWLER_BREAKER_COOLDOWN", 60)
         return cls(crawler, threshold, cooldown, slow_seconds, slow_threshold)

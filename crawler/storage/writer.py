@@ -58,10 +58,11 @@ class BatchWriter:
     replaces dead pooled connections) rolls the batch back and retries it up to
     ``attempts`` times with exponential backoff, then raises `StorageDown`: the database
     may stay unusable for ``backoff * (2**(attempts - 1) - 1)`` seconds (the retry window,
-    3.5 s by default) without a batch being lost. Any other fault is blamed on the data:
-    the batch is split in halves until the failing items are alone, and those are reported
-    as lost while the rest are stored. A batch's frontier changes (``frontier``) are then
-    written on their own first, and each lost item's URL is marked failed.
+    15.5 s with the crawl's six attempts) without a batch being lost. Any other fault is
+    blamed on the data: the batch is split in halves until the failing items are alone, and
+    those are reported as lost while the rest are stored. A batch's frontier changes
+    (``frontier``) are then written on their own first, and each lost item's URL is marked
+    failed.
     """
 
     def __init__(
