@@ -11,7 +11,7 @@ from typing import Any
 
 import psutil
 
-_PACKAGES = ("scrapy", "trafilatura", "lxml", "dateparser", "sqlalchemy", "psycopg", "datasketch")
+_PACKAGES = ("scrapy", "trafilatura", "lxml", "dateparser", "sqlalchemy", "psycopg", "numpy")
 
 
 def machine_info() -> dict[str, Any]:

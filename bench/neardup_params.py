@@ -59,7 +59,7 @@ def main() -> None:
     pairs = [(body, copy) for body in bodies for copy in edited_copies(body, rng)]
     buckets = ((0.85, 1.01), (0.8, 0.85), (0.7, 0.8), (0.0, 0.7))
     print(f"{len(bodies)} bodies, {len(pairs)} edited copies")
-    minhash_signature("loads datasketch once, outside the measurements")
+    minhash_signature("draws the permutations once, outside the measurements")
     for params in SHAPES:
         truth_counts = dict.fromkeys(buckets, 0)
         flagged = dict.fromkeys(buckets, 0)

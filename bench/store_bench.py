@@ -151,7 +151,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = random.Random(1)
     items = [item(n, rng) for n in range(args.items + 100 * 5 * len(sizes) + 300)]
-    prepare(items[-1])  # loads datasketch once, outside the measurement
+    prepare(items[-1])  # first MinHash (permutations drawn) outside the measurement
     started = time.process_time()
     for it in items[:500]:
         prepare(it)
