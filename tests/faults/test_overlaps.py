@@ -29,7 +29,9 @@ from tests.faults import helpers as fault
 from tests.faults.conftest import base_url, serve_site
 
 #: Holders fetch a page every two seconds: no round reaches the end of the site, even under load.
-SLOW = ("-s", "DOWNLOAD_DELAY=2")
+#: A stopping crawl still sends every request it holds, one delay apart (docs/reliability.md,
+#: Not done yet), so a holder holds at most four: a SIGTERMed one exits within seconds.
+SLOW = ("-s", "DOWNLOAD_DELAY=2", "-s", "CONCURRENT_REQUESTS=4")
 
 
 def wait_for_new_rows(db_url: str, new: int) -> None:
