@@ -222,12 +222,14 @@ def summarize(
         problem = f"the crawl ended early ({reason})"
     elif counts.lost:
         problem = f"{counts.lost} article(s) could not be stored"
-    # Nothing new is not nothing fetched: stored pages skipped, 304s, or seeds another
-    # worker already put in a shared Redis frontier.
+    # Nothing new is not nothing fetched: stored pages skipped, 304s, seeds another
+    # worker already put in a shared Redis frontier, or seeds this worker put there that
+    # other workers took (it took nothing itself: the frontier drained without it).
     elif not counts.pages and not (
         stats.get("drop/already_stored")
         or stats.get("news/conditional/not_modified")
         or stats.get("news/redis/seed_seen")
+        or (stats.get("scheduler/enqueued/redis") and not stats.get("news/redis/taken"))
     ):
         problem = "nothing could be fetched"
     return CrawlSummary(

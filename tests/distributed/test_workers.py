@@ -142,7 +142,9 @@ def shared(
 def test_three_workers_store_what_one_process_stores_and_fetch_no_article_twice(
     shared: Shared, one_process: Counter[str]
 ) -> None:
-    workers = [shared.start(f"w{n}") for n in range(3)]
+    # A worker takes as many requests as it may have in flight; with four, no worker can
+    # take the whole 21-article site before the others have started: they share it.
+    workers = [shared.start(f"w{n}", "CONCURRENT_REQUESTS=4") for n in range(3)]
     finish(workers)
     assert shared.stored() == one_process
     fetched = shared.article_fetches()

@@ -114,6 +114,11 @@ def test_summary_exit_status_rules() -> None:
     assert empty.exit_status == 1 and empty.problem == "nothing could be fetched"
     known = summarize({**base, "drop/already_stored": 3}, "urls", None, 0)
     assert known.exit_status == 0  # everything asked for was already stored
+    queued = {**base, "scheduler/enqueued/redis": 1}
+    drained = summarize(queued, "site", None, 0)
+    assert drained.exit_status == 0  # its seed went to the shared frontier, others took all
+    took = summarize({**queued, "news/redis/taken": 1, "news/fetch/failed": 1}, "s", None, 0)
+    assert took.problem == "nothing could be fetched"  # it fetched its share, and failed
     down = summarize(
         {**base, "finish_reason": "db_unavailable", "news/pages/fetched": 2}, "s", None, 0
     )
