@@ -15,11 +15,20 @@ import hashlib
 import json
 import os
 import socket
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Protocol
 
 import sqlalchemy as sa
+
+from crawler.distributed.keys import source_key
+
+
+def frontier_scope(spider: str, source: str | None, seeds: Sequence[str]) -> str:
+    """The scope of a crawl: its source (or a name derived from its seeds) and spider."""
+    return f"{source_key(source, list(dict.fromkeys(seeds)))}:{spider}"
+
 
 #: The lock file in a JOBDIR.
 JOBDIR_LOCK = "crawler.lock"

@@ -54,8 +54,14 @@ from scrapy.utils.request import request_from_dict
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 
-from crawler.crawllock import CrawlLock, CrawlLocked, jobdir_lock, probe_locks, scope_lock
-from crawler.distributed.keys import source_key
+from crawler.crawllock import (
+    CrawlLock,
+    CrawlLocked,
+    frontier_scope,
+    jobdir_lock,
+    probe_locks,
+    scope_lock,
+)
 from crawler.items import ArticleItem
 from crawler.jobdir import prepare_jobdir
 from crawler.middlewares.conditional import CONDITIONAL_META
@@ -111,11 +117,6 @@ _PLAIN = (str, int, float, bool, type(None))
 #: Seconds a request waits at most for room (`FrontierRecorder.admit`), and between looks.
 MAX_WAIT = 30.0
 _POLL = 0.02
-
-
-def frontier_scope(spider: str, source: str | None, seeds: Sequence[str]) -> str:
-    """The scope of a crawl: its source (or a name derived from its seeds) and spider."""
-    return f"{source_key(source, list(dict.fromkeys(seeds)))}:{spider}"
 
 
 def lock_problem(

@@ -9,8 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from crawler import settings
-from crawler.crawllock import CrawlLock, FileLock, jobdir_lock, probe_locks, scope_lock
-from crawler.distributed.keys import source_key
+from crawler.crawllock import (
+    CrawlLock,
+    FileLock,
+    frontier_scope,
+    jobdir_lock,
+    probe_locks,
+    scope_lock,
+)
 
 #: Spider of each group of start points, as ``crawler.crawl`` runs them.
 SPIDER_OF = {"start_urls": "site", "feeds": "feed", "sitemaps": "sitemap", "urls": "urls"}
@@ -45,7 +51,7 @@ def _problem(
     if values["CRAWLER_REDIS_URL"]:
         return None
     source = overrides.get("CRAWLER_SOURCE") or fields.get("source") or None
-    scope = f"{source_key(source, list(dict.fromkeys(seeds)))}:{spider}"
+    scope = frontier_scope(spider, source, seeds)
     try:
         lock = scope_lock(str(values["CRAWLER_DB_URL"] or "sqlite:///news.db"), scope)
     except sa.exc.ArgumentError:
