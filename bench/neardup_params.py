@@ -17,7 +17,8 @@ import random
 import time
 from pathlib import Path
 
-from crawler.storage.neardup import LshParams, band_keys, estimated_jaccard, minhash_signature
+from crawler.storage.minhash import minhash_signature
+from crawler.storage.neardup import LshParams, band_keys, estimated_jaccard
 from crawler.storage.neardup import shingles as make_shingles
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,8 @@
 """The extraction worker process: raw pages in from a pipe, articles or failure reasons out.
 
-Only worker processes import this module (and with it the extraction engine); the crawl
-process drives them through `crawler.pool`.
+Only worker processes import this module (and with it the extraction engine and numpy); the
+crawl process drives them through `crawler.pool`. An article leaves with its body's MinHash
+signature (`crawler.storage.minhash`), so the crawl process stores it without making one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from crawler.extraction import ExtractionError, extract_article
 from crawler.extraction.decode import decode_document, parse_document
 from crawler.extraction.links import page_links
 from crawler.pool import PageTask, without_tracking
+from crawler.storage.minhash import sign_body
 
 #: Pages between two hand-backs of freed heap memory to the system ...
 _TRIM_EVERY = 10
@@ -65,7 +67,8 @@ def _extract(task: PageTask) -> tuple[str, Any]:
         article = extract_article(
             task.body, task.url, task.fetched_at, task.options, content_type=task.content_type
         )
-        return "ok", dataclasses.replace(article, links=_links(article.links))
+        signature = sign_body(article.body) if article.is_article else None
+        return "ok", dataclasses.replace(article, links=_links(article.links), signature=signature)
     except ExtractionError as exc:
         return "error", (exc.reason, str(exc)[:300], True)
     except (MemoryError, RecursionError) as exc:

@@ -15,6 +15,18 @@ TzInfo = Literal["stated", "source-timezone", "assumed-UTC"]
 
 
 @dataclass(frozen=True, slots=True)
+class BodySignature:
+    """A MinHash signature of an article body and the exact body it was made from.
+
+    ``body_digest``: blake2b (16 bytes) of the body's UTF-8; ``minhash``: storage's packed
+    signature of that body (``crawler.storage.neardup``).
+    """
+
+    body_digest: bytes
+    minhash: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One news page as a newsroom would file it.
 
@@ -42,6 +54,8 @@ class Article:
         flags: notes on doubtful values (``date_ambiguous``, ``encoding_replaced``,
             ``encoding_conflict``, ``deep_nesting``, ...).
         links: absolute http(s) links found on the page (for the spiders; not stored).
+        signature: the body's near-duplicate signature, made where the page was extracted
+            (for storage, which makes its own when it is absent or of another body).
     """
 
     url: str
@@ -66,6 +80,7 @@ class Article:
     provenance: dict[str, Layer] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
+    signature: BodySignature | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form printed by ``crawler extract`` and ``crawler export`` (no links)."""

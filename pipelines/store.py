@@ -27,7 +27,6 @@ from crawler.storage import (
     WriteOutcome,
     open_database,
 )
-from crawler.storage.neardup import warm_fingerprints
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +112,6 @@ class StorePipeline:
             )
             if self.run_id is None:
                 self.run_id = await run_in_thread(self._start_run)
-            await run_in_thread(warm_fingerprints)
         except (DatabaseUnavailable, SQLAlchemyError) as exc:
             logger.error("%s", exc)
             self.down = True

@@ -52,7 +52,7 @@ def prepare(item: ArticleItem) -> Incoming:
         urls.append(clean_text(article.canonical_url))
     variants = {url_key(u): u for u in urls if u}
     body = clean_text(article.body)
-    fp = fingerprint(body)
+    fp = fingerprint(body, signed=article.signature)
     published, published_offset = _utc_and_offset(article.published_at)
     modified, modified_offset = _utc_and_offset(article.modified_at)
     values: dict[str, Any] = {

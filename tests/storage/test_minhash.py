@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.storage.neardup import DEFAULT_LSH, LshParams, band_keys, minhash_signature
+from crawler.storage.minhash import minhash_signature
+from crawler.storage.neardup import DEFAULT_LSH, LshParams, band_keys
 
 #: Signatures made by datasketch 2.0.0 before it was replaced (see the file's ``_about``).
 GOLDEN = json.loads(Path(__file__).with_name("minhash_golden.json").read_text())["signatures"]
@@ -40,4 +41,4 @@ def test_another_shape_follows_its_seed_and_size() -> None:
     signature = minhash_signature(BODIES["paragraph"], OTHER_SHAPE)
     assert signature.tobytes().hex() == GOLDEN["paragraph_perm64_seed42_shingle3"]
     assert signature.tobytes() != minhash_signature(BODIES["paragraph"]).tobytes()[:256]
-    assert len(band_keys(signature, OTHER_SHAPE)) == OTHER_SHAPE.bands
+    assert len(band_keys(signature.tobytes(), OTHER_SHAPE)) == OTHER_SHAPE.bands
