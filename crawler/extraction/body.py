@@ -15,6 +15,9 @@ from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
 from crawler.extraction.options import ExtractionOptions
+from crawler.extraction.stoplist import use_all_stopwords
+
+use_all_stopwords()
 
 #: Fields of trafilatura's document handed to the metadata layer.
 TRAFILATURA_META_FIELDS = (
