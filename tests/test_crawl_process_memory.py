@@ -1,8 +1,9 @@
 """What the crawl process imports: not the extraction engine (the workers run it), nor numpy
-(the workers make the MinHash signatures), nor scipy.
+(the workers make the MinHash signatures), nor Alembic for a database already up to date,
+nor scipy.
 
 Each of these costs the crawl process resident memory on every crawl (scipy alone ~45 MB,
-numpy ~15 MB); issue 8 bounds that process at 200 MB.
+numpy ~15 MB, Alembic with Mako and Pygments ~11 MB); issue 8 bounds that process at 200 MB.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ NOT_IN_THE_CRAWL_PROCESS = (
     "scipy",
     "datasketch",
     "numpy",
+    "alembic",
+    "mako",
+    "pygments",
 )
 
 SCRIPT = f"""
@@ -40,7 +44,7 @@ from crawler.pool import ExtractionPool, PageTask
 from crawler.storage import open_database
 
 if __name__ == "__main__":
-    build_parser()  # as `crawler crawl` does: it imports every sub-command's module
+    build_parser("crawl")  # as `crawler crawl` does
     pool = ExtractionPool(workers=1, timeout=60)
     page = b"<html><head><title>Ferry</title></head><body><article><p>"
     page += b"The ferry timetable changes for the summer season. " * 40

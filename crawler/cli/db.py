@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.cli.errors import CliError
@@ -55,6 +54,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one ``db`` action; prints the revision the database ends at."""
+    from alembic.util.exc import CommandError  # Alembic is loaded only where it is used
+
     database = connect(args, migrate=False)
     try:
         if args.action == "upgrade":
