@@ -14,7 +14,6 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 from scrapy.spiders import Spider
 
-from crawler.distributed.frontier import redis_problem
 from crawler.extraction.options import SiteOverrides
 from crawler.frontier import lock_problem
 from crawler.pool import ExtractionPool
@@ -98,8 +97,8 @@ def run_crawls(configs: Sequence[CrawlConfig]) -> list[CrawlSummary]:
     for db_url in dict.fromkeys(c.db_url or base.get("CRAWLER_DB_URL") for c in configs):
         _check_database(db_url)
     for redis_url in dict.fromkeys(c.redis_url or base.get("CRAWLER_REDIS_URL") for c in configs):
-        if redis_url and (problem := redis_problem(redis_url)):
-            raise CrawlError(problem)
+        if redis_url:
+            _check_redis(redis_url)
     process = AsyncCrawlerProcess(base)
     crawlers = [
         Crawler(_SPIDERS[kind], _crawler_settings(base, config, kind)) for config, kind, _ in plans
@@ -199,6 +198,15 @@ def _check_database(url: str) -> None:
         open_database(url).close()
     except DatabaseUnavailable as exc:
         raise CrawlError(str(exc)) from None
+
+
+def _check_redis(url: str) -> None:
+    """Reach the Redis of a shared frontier before any page is fetched (the Redis client is
+    imported here: a crawl without one never loads it)."""
+    from crawler.distributed.frontier import redis_problem
+
+    if problem := redis_problem(url):
+        raise CrawlError(problem)
 
 
 def _final_stats(crawler: Crawler) -> Mapping[str, Any]:

@@ -1,9 +1,10 @@
 """What the crawl process imports: not the extraction engine (the workers run it), nor numpy
 (the workers make the MinHash signatures), nor Alembic for a database already up to date,
-nor scipy.
+nor Redis without a shared frontier, nor scipy.
 
 Each of these costs the crawl process resident memory on every crawl (scipy alone ~45 MB,
-numpy ~15 MB, Alembic with Mako and Pygments ~11 MB); issue 8 bounds that process at 200 MB.
+numpy ~15 MB, Alembic with Mako and Pygments ~11 MB, Redis ~6 MB); issue 8 bounds that
+process at 200 MB.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ NOT_IN_THE_CRAWL_PROCESS = (
     "alembic",
     "mako",
     "pygments",
+    "redis",
+    "scrapy_redis",
 )
 
 SCRIPT = f"""
