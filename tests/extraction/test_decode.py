@@ -130,6 +130,21 @@ def test_tree_over_the_element_limit_is_refused() -> None:
     assert raised.value.reason == "too_complex"
 
 
+def test_every_parsed_element_has_the_html_element_api_forms_included() -> None:
+    html = page(
+        "Sign up <form action='/s'><label for='e'>Email</label><input id='e' name='e'>"
+        "<select name='t'><option>Daily</option></select><textarea>Hi</textarea></form>"
+    )
+    tree = parse_document(html, max_elements=500)
+    assert {type(element) for element in tree.iter(lxml.html.etree.Element)} == {
+        lxml.html.HtmlElement
+    }
+    form = next(tree.iter("form"))
+    assert form.text_content() == "EmailDailyHi"
+    form.drop_tree()
+    assert tree.text_content() == "TSign up "
+
+
 def test_markup_without_text_is_empty() -> None:
     with pytest.raises(EmptyDocument):
         extract_article(b"<html><body><div></div></body></html>", "https://e.com/a", NOW)
