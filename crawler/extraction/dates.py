@@ -82,8 +82,11 @@ MONTH_NUMBERS = {
 _MON = r"(?P<mon>[^\W\d_]{3,9})\.?"
 _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th|er)?\.?"
 _YEAR = r"(?P<y>(?:19|20)\d\d)"
+#: ``_DAY`` at a word start: ``\b`` checked after the first digit (the same matches), so that
+#: ``re`` skips ahead to digits instead of trying every position of a whole page.
+_DAY_AT_WORD_START = r"(?P<d>\d(?<!\w\d)\d?)(?:st|nd|rd|th|er)?\.?"
 NAMED_DATES = (
-    re.compile(rf"\b{_DAY}[\s-]*(?:de\s+)?{_MON}[\s,-]+(?:de\s+)?{_YEAR}\b"),
+    re.compile(rf"{_DAY_AT_WORD_START}[\s-]*(?:de\s+)?{_MON}[\s,-]+(?:de\s+)?{_YEAR}\b"),
     re.compile(rf"\b{_MON}\s+{_DAY},?\s+{_YEAR}\b"),
 )
 _YMD = re.compile(r"\b(?P<y>(?:19|20)\d\d)([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})\b")
