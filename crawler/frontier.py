@@ -65,7 +65,9 @@ from crawler.crawllock import (
 from crawler.items import ArticleItem
 from crawler.jobdir import prepare_jobdir
 from crawler.middlewares.conditional import CONDITIONAL_META
+from crawler.middlewares.drops import drop_reason, response_refused
 from crawler.middlewares.incremental import is_internal
+from crawler.net.downloader import given_up
 from crawler.storage import BatchWriter, Database, DatabaseUnavailable, StorageDown, open_database
 from crawler.storage.frontier import (
     DONE,
@@ -281,6 +283,7 @@ class FrontierRecorder:
             (recorder.item_error, signals.item_error),
             (recorder.request_dropped, signals.request_dropped),
             (recorder.response_downloaded, signals.response_downloaded),
+            (recorder.response_refused, response_refused),
         ):
             crawler.signals.connect(handler, signal=signal)
         return recorder
@@ -440,18 +443,28 @@ class FrontierRecorder:
 
     def fetch_failed(self, request: Request, exception: BaseException) -> Request | None:
         """A download ended with ``exception`` (retries over) or was refused; after a database
-        fault (a middleware's query), the request to fetch instead (see `refetch`)."""
+        fault (a middleware's query), the request to fetch instead (see `refetch`). A request
+        given up at a stop (never sent) is left in progress: the next crawl fetches it."""
         if isinstance(exception, SQLAlchemyError):
             return self.refetch(request, exception)
         if not self._tracked(request):
             return None
         self._release(request)
+        if given_up(exception):
+            return None  # never sent: its URL stays in progress for the next crawl
         if isinstance(exception, IgnoreRequest):
-            reason = getattr(exception, "reason", None) or str(exception) or "ignored"
-            self._finish(request, DONE, f"dropped: {reason}")
+            self._dropped(request, exception)
         else:
             self._finish(request, FAILED, f"{type(exception).__name__}: {exception}")
         return None
+
+    def response_refused(self, request: Request, exception: IgnoreRequest) -> None:
+        """A middleware refused the downloaded response (a redirect loop or limit, a
+        decompression bomb) from ``process_response``, where no ``process_exception`` sees
+        it (`crawler.middlewares.drops.record_refusal`): the page is done, as dropped."""
+        if self._tracked(request):
+            self._release(request)
+            self._dropped(request, exception)
 
     def refetch(self, request: Request, error: BaseException) -> Request | None:
         """``request`` again, after a database fault while it was fetched or processed.
@@ -564,6 +577,13 @@ class FrontierRecorder:
             key = frontier_key(redirects[0] if redirects else request.url)
             request.meta[KEY_META] = key
         return str(key)
+
+    def _dropped(self, request: Request, exception: IgnoreRequest) -> None:
+        """Done, with the ``drop/<reason>`` (the message of an unnamed refusal) as its error."""
+        reason = drop_reason(exception)
+        if reason == "ignored":
+            reason = str(exception) or reason
+        self._finish(request, DONE, f"dropped: {reason}")
 
     def _finish(self, request: Request, state: str, error: str | None = None) -> None:
         redirects = request.meta.get("redirect_urls")

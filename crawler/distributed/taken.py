@@ -5,7 +5,8 @@ yielded are queued in Redis, its items went through the pipelines. It is settled
 addition, every article it produced is in the database (the store pipeline writes in
 batches, so an item that left the pipelines may still wait in memory). Until it is settled
 the request stays in Redis under the worker's name, and if the worker dies it is queued
-again. A request settled late costs nothing; one settled early could be lost.
+again. A request given up at a stop (never sent) is never settled: the worker gives it back
+when it leaves. A request settled late costs nothing; one settled early could be lost.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from scrapy import Request
+
+from crawler.net.downloader import GIVEN_UP_META
 
 
 @dataclass(slots=True)
@@ -60,6 +63,8 @@ class TakenRequests:
         those whose articles ``stored`` finds in the database (one call for all of them)."""
         newly_done = set()
         for request, taken in self._taken.items():
+            if request.meta.get(GIVEN_UP_META):
+                continue  # never sent (the worker is stopping): `leave` gives it back
             if not taken.done and request not in in_progress:
                 taken.done = True
                 newly_done.add(request)

@@ -102,7 +102,8 @@ class CircuitBreakerMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        # A database fault (a middleware's query) says nothing about the host.
+        # A database fault (a middleware's query) says nothing about the host, nor does a
+        # refusal (``IgnoreRequest``), including a request given up at a stop, never sent.
         if not isinstance(exception, IgnoreRequest | SQLAlchemyError):
             self._failed(urlparse_cached(request).netloc)
 

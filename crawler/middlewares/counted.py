@@ -2,7 +2,8 @@
 
 These three refuse a response by raising ``IgnoreRequest`` from ``process_response``, where
 no downloader middleware's ``process_exception`` sees it; the subclasses here record the
-drop (``drop/redirect_limit``, ``drop/decompression_bomb``) before raising it again.
+drop (``drop/redirect_limit``, ``drop/decompression_bomb``) and send ``response_refused``
+(`crawler.middlewares.drops.record_refusal`) before raising it again.
 
 Scrapy's meta-refresh middleware decodes every HTML body to look for a refresh in its first
 4,096 characters; the subclass here skips a page whose first bytes cannot hold one, and
@@ -18,19 +19,20 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.middlewares.drops import drop_reason, record_drop
+from crawler.middlewares.drops import record_refusal
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from scrapy.statscollectors import StatsCollector
 
 
-def _counted(stats: StatsCollector, request: Request, call: Any) -> Any:
+def _counted(crawler: Crawler, request: Request, call: Any) -> Any:
     try:
         return call()
     except IgnoreRequest as exc:
-        record_drop(stats, drop_reason(exc), request.url, str(exc))
+        record_refusal(crawler, request, exc)
         raise
 
 
@@ -53,7 +55,7 @@ class _RefusesLoops:
     ) -> Any:
         parent = super().process_response  # type: ignore[misc]
         return _counted(
-            self.crawler.stats, request, lambda: _refuse_loop(request, parent(request, response))
+            self.crawler, request, lambda: _refuse_loop(request, parent(request, response))
         )
 
 
@@ -88,9 +90,16 @@ def may_refresh(body: bytes) -> bool:
 class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):
     """``HttpCompressionMiddleware`` that counts ``drop/decompression_bomb``."""
 
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = super().from_crawler(crawler)
+        middleware.crawler = crawler
+        return middleware
+
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Any:
         parent = super().process_response
-        assert self.stats is not None
-        return _counted(self.stats, request, lambda: parent(request, response))
+        return _counted(self.crawler, request, lambda: parent(request, response))

@@ -4,7 +4,9 @@
 request ends with once retries are over, names the reason, counts it and logs it.
 Components that refuse a request raise ``Dropped(reason, detail)`` (from
 ``crawler.net.policy``); those that refuse it while processing a response, where no
-downloader middleware sees the exception, call ``record_drop`` themselves first.
+downloader middleware sees the exception, call ``record_refusal`` first, which also sends
+``response_refused`` (the frontier records the page as done). A request
+given up at a stop (``drop/stopped``, never sent) is marked with ``GIVEN_UP_META``.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from scrapy.exceptions import (
     ResponseDataLossError,
     UnsupportedURLSchemeError,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import error as txerror
 from twisted.web.client import ResponseFailed
 
+from crawler.net.downloader import GIVEN_UP_META, given_up
 from crawler.net.policy import FETCHED_SCHEMES, Dropped
 
 if TYPE_CHECKING:
@@ -41,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 #: Meta key set on requests the crawler makes for itself (robots.txt): never counted.
 INTERNAL_META = "crawler_internal"
+#: Signal (``request``, ``exception``): a downloaded response was refused by an
+#: ``IgnoreRequest`` from ``process_response``, which no ``process_exception`` sees.
+response_refused = object()
 
 _BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((CannotResolveHostError, txerror.DNSLookupError), "dns_error"),
@@ -83,6 +90,14 @@ def record_drop(stats: StatsCollector, reason: str, url: str, detail: str = "") 
     logger.info("Dropped %s: %s%s", url[:300], reason, f" ({detail[:300]})" if detail else "")
 
 
+def record_refusal(crawler: Crawler, request: Request, exception: IgnoreRequest) -> None:
+    """A middleware refuses a downloaded response (raises ``exception`` from
+    ``process_response``): count and log the drop, and send `response_refused`."""
+    assert crawler.stats is not None
+    record_drop(crawler.stats, drop_reason(exception), request.url, str(exception))
+    crawler.signals.send_catch_log(response_refused, request=request, exception=exception)
+
+
 def _handled_statuses(request: Request, spider: Any) -> tuple[bool, list[int]]:
     if request.meta.get("handle_httpstatus_all"):
         return True, []
@@ -94,8 +109,9 @@ def _handled_statuses(request: Request, spider: Any) -> tuple[bool, list[int]]:
 
 class DropLogMiddleware:
     """Downloader middleware (outermost): counts and logs every request that ends in an
-    exception, an unhandled error status (``drop/http_<status>``) or a redirect that is not
-    followed (``drop/blocked_scheme`` for ``file:`` and friends, else ``drop/http_3xx``)."""
+    exception (but a database fault), an unhandled error status (``drop/http_<status>``)
+    or a redirect that is not followed (``drop/blocked_scheme`` for ``file:`` and friends,
+    else ``drop/http_3xx``)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -105,7 +121,11 @@ class DropLogMiddleware:
         return cls(crawler)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if request.meta.get(INTERNAL_META):
+        if given_up(exception):
+            request.meta[GIVEN_UP_META] = True
+        # A database fault (a middleware's query) drops nothing: the frontier fetches the
+        # page again, or else the spider's errback reports the failure.
+        if request.meta.get(INTERNAL_META) or isinstance(exception, SQLAlchemyError):
             return
         record_drop(self.crawler.stats, drop_reason(exception), request.url, str(exception))
 

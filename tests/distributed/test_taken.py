@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from scrapy import Request
 
 from crawler.distributed.taken import TakenRequests
+from crawler.net.downloader import GIVEN_UP_META
 
 
 class Database:
@@ -65,3 +66,14 @@ def test_an_article_from_a_request_not_taken_here_is_reported() -> None:
     taken.add(Request("http://a/1"), b"1")
     assert not taken.expect_article(Request("http://a/1"), "http://a/1")  # another object
     assert not taken.expect_article(None, "http://a/1")
+
+
+def test_a_request_given_up_at_a_stop_is_never_settled_so_leave_gives_it_back() -> None:
+    taken, db = TakenRequests(), Database()
+    sent, given_up = Request("http://a/1"), Request("http://a/2")
+    for request in (sent, given_up):
+        taken.add(request, request.url.encode())
+    given_up.meta[GIVEN_UP_META] = True
+    settled = taken.settle(set(), db.stored)
+    assert (settled.forget, settled.unsaved) == ([b"http://a/1"], [])
+    assert len(taken) == 1  # still taken: the worker's `leave` puts it back in the queue
