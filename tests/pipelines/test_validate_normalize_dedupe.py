@@ -12,7 +12,12 @@ from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleItem
 from pipelines.dedupe import DedupePipeline
-from pipelines.normalize import NormalizePipeline, choose_canonical, strip_site_suffix
+from pipelines.normalize import (
+    NormalizePipeline,
+    choose_canonical,
+    normalize_body,
+    strip_site_suffix,
+)
 from pipelines.validate import ValidatePipeline
 from tests.storage.builders import body_text, make_item
 
@@ -110,6 +115,31 @@ def test_normalize_cleans_text_authors_and_dates_and_sets_the_canonical_url() ->
     assert article.tags == ("Politics",)
     assert article.published_at == local and article.published_at.utcoffset() == timedelta(hours=2)
     assert article.modified_at is not None and article.modified_at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("\n\n  One\t\ttwo \n three\u00a0 four  \n\n", "One two\nthree four"),
+        ("One\n \t \nTwo\n\n\n\nThree", "One\n\nTwo\n\nThree"),
+        ("One\r\n\r\nTwo\rthree", "One\n\nTwo three"),
+        ("One\n\u2028\nTwo\u2029three\x0bfour\x85five", "One\n\nTwo three four five"),
+        ("in\u200bvisible\u00ad \ufeff\n\u200b\nnext", "invisible\n\nnext"),
+        ("Cafe\u0301", "Caf\u00e9"),
+        (" \n\t\n ", ""),
+    ],
+)
+def test_body_whitespace_becomes_single_spaces_lines_and_blank_line_paragraphs(
+    body: str, expected: str
+) -> None:
+    """Any whitespace but a newline is a space; a line of whitespace only separates paragraphs."""
+    assert normalize_body(body) == expected
+
+
+def test_a_canonical_url_declared_as_the_page_itself_is_its_canonical_form() -> None:
+    url = "https://www.example.com/news/1?utm_source=x&b=2&a=1"
+    assert choose_canonical(url, url) == ("https://www.example.com/news/1?a=1&b=2", None)
+    assert choose_canonical(url, f"  {url} ") == ("https://www.example.com/news/1?a=1&b=2", None)
 
 
 def test_a_naive_publication_date_is_marked_as_assumed_utc() -> None:
