@@ -190,6 +190,10 @@ CRAWLER_EXTRACT_TIMEOUT = 20.0
 CRAWLER_EXTRACT_MEMORY_MB = 1024
 # Largest sitemap, downloaded or unzipped (the sitemap protocol's own limit).
 CRAWLER_SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+# The sitemaps an index lists are fetched one at a time, each once fewer than this many
+# requests wait in the scheduler (0 = all at once; spiders/backlog.py).
+CRAWLER_SITEMAP_BACKLOG = 1000
+SPIDER_MIDDLEWARES.update({"spiders.backlog.SitemapBacklogMiddleware": 1})
 # A progress line on stderr every CRAWLER_PROGRESS_INTERVAL seconds (`crawler crawl` sets it).
 CRAWLER_PROGRESS = False
 CRAWLER_PROGRESS_INTERVAL = 5.0

@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 from scrapy.http import Request, Response
 
 from spiders.args import str_list
+from spiders.backlog import HOLD_META
 from spiders.base import NewsSpider
 
 if TYPE_CHECKING:
@@ -27,6 +28,10 @@ class SitemapSpider(NewsSpider):
     With ``since``, entries (and child sitemaps) whose ``news:publication_date`` or else
     ``lastmod`` is older are skipped. Setting ``CRAWLER_SITEMAP_MAX_BYTES`` caps a sitemap's
     size, downloaded and unzipped (default 50 MiB, the protocol's limit).
+
+    The sitemaps an index or a robots.txt lists are held back (`spiders.backlog`): each is
+    fetched when the previous one has been read and fewer than ``CRAWLER_SITEMAP_BACKLOG``
+    requests wait in the scheduler, so the pages of a whole site are never queued at once.
     """
 
     name = "sitemap"
@@ -60,7 +65,7 @@ class SitemapSpider(NewsSpider):
         self._inc("news/pages/fetched")
         for match in _ROBOTS_SITEMAP.finditer(response.body):
             url = urljoin(response.url, match.group(1).decode("utf-8", "replace"))
-            request = self._sitemap_request(url, self.parse_sitemap, 0)
+            request = self._sitemap_request(url, self.parse_sitemap, 0, hold=True)
             if request is not None:
                 yield request
 
@@ -76,10 +81,14 @@ class SitemapSpider(NewsSpider):
             self._inc("drop/sitemap_nesting")
             return
         for entry in recent:
-            request = self._sitemap_request(entry.url, self.parse_sitemap, depth)
+            request = self._sitemap_request(entry.url, self.parse_sitemap, depth, hold=True)
             if request is not None:
                 yield request
 
-    def _sitemap_request(self, url: str, callback: Any, depth: int) -> Request | None:
-        meta = {"sitemap_depth": depth, "download_maxsize": self.max_bytes}
+    def _sitemap_request(
+        self, url: str, callback: Any, depth: int, hold: bool = False
+    ) -> Request | None:
+        meta: dict[str, Any] = {"sitemap_depth": depth, "download_maxsize": self.max_bytes}
+        if hold:
+            meta[HOLD_META] = True
         return self.page_request(url, callback, meta=meta, dont_filter=depth == 0)

@@ -4,6 +4,8 @@
 Item pipelines and the database-backed incremental and conditional-request middlewares are
 off: the tests look at what the spider yields, not at what is stored. Pass
 ``-s CRAWLER_DB_URL=...`` so that nothing touches a database in the working directory.
+``max_pending`` is the most requests the scheduler held, read each time a request was about
+to be scheduled.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
@@ -55,13 +57,21 @@ def main(argv: list[str]) -> int:
             }
         )
 
+    pending = [0]
+
+    def scheduled(request: Request) -> None:
+        scheduler: Any = crawler.engine.scheduler if crawler.engine else None
+        pending[0] = max(pending[0], len(scheduler) if scheduler is not None else 0)
+
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(options.spider)
     crawler.signals.connect(scraped, signal=signals.item_scraped)
+    crawler.signals.connect(scheduled, signal=signals.request_scheduled)
     process.crawl(crawler, **dict(pair.split("=", 1) for pair in options.args))
     process.start()
     stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
-    options.out.write_text(json.dumps({"items": items, "stats": stats}, indent=1, default=str))
+    result = {"items": items, "stats": stats, "max_pending": pending[0]}
+    options.out.write_text(json.dumps(result, indent=1, default=str))
     return 0
 
 
