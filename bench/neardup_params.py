@@ -17,7 +17,7 @@ import random
 import time
 from pathlib import Path
 
-from crawler.storage.minhash import minhash_signature
+from crawler.minhash import minhash_signature
 from crawler.storage.neardup import LshParams, band_keys, estimated_jaccard
 from crawler.storage.neardup import shingles as make_shingles
 

@@ -2,7 +2,7 @@
 
 Only worker processes import this module (and with it the extraction engine and numpy); the
 crawl process drives them through `crawler.pool`. An article leaves with its body's MinHash
-signature (`crawler.storage.minhash`), so the crawl process stores it without making one.
+signature (`crawler.minhash`), so the crawl process stores it without making one.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from crawler.extraction import ExtractionError, extract_article
 from crawler.extraction.decode import decode_document, parse_document
 from crawler.extraction.links import page_links
 from crawler.pool import PageTask, without_tracking
-from crawler.storage.minhash import sign_body
+from crawler.minhash import sign_body
 
 #: Pages between two hand-backs of freed heap memory to the system ...
 _TRIM_EVERY = 10

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from crawler.storage import open_database
-from crawler.storage.minhash import minhash_signature
+from crawler.minhash import minhash_signature
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -77,3 +77,14 @@ def test_the_crawl_process_leaves_extraction_and_signatures_to_its_workers(
     assert crawl_process["loaded"] == []
     assert crawl_process["body"].startswith("The ferry timetable changes")
     assert crawl_process["minhash"] == minhash_signature(crawl_process["body"]).tobytes().hex()
+
+
+def test_the_workers_make_signatures_without_loading_storage() -> None:
+    script = (
+        "import sys, crawler.extract_worker; "
+        "print(sorted(m for m in ('sqlalchemy', 'crawler.storage') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"  # the forkserver preloads that module

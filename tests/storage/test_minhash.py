@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.storage.minhash import minhash_signature
+from crawler.minhash import minhash_signature
 from crawler.storage.neardup import DEFAULT_LSH, LshParams, band_keys
 
 #: Signatures made by datasketch 2.0.0 before it was replaced (see the file's ``_about``).

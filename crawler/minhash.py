@@ -1,5 +1,6 @@
-"""MinHash signatures of article bodies (numpy): computed by the extraction workers, or by
-storage for an item that arrives without one."""
+"""MinHash signatures of article bodies (numpy): made by the extraction workers, or by storage
+for an item that arrives without one. Outside `crawler.storage` so that a worker importing it
+does not load storage (SQLAlchemy)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from functools import cache
 import numpy as np
 
 from crawler.items import BodySignature
-from crawler.storage.neardup import DEFAULT_LSH, LshParams, body_digest, body_words
+from crawler.lsh import DEFAULT_LSH, LshParams, body_digest, body_words
 
 _MULTIPLIER = np.uint64(1_000_003)
 _MASK32 = np.uint64(0xFFFFFFFF)

@@ -1,0 +1,49 @@
+"""The MinHash-LSH shape and what a signature is made of: shared by the extraction workers,
+which make signatures (`crawler.minhash`), and storage, which compares them (standard library
+only, so that neither side loads the other).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class LshParams:
+    """MinHash-LSH shape: ``bands * rows == num_perm``; chosen by ``bench/neardup_params.py``.
+
+    A pair with Jaccard ``s`` becomes a candidate with probability ``1 - (1 - s**rows) ** bands``;
+    candidates are then verified by the Jaccard estimated from the stored signatures.
+    """
+
+    num_perm: int = 128
+    bands: int = 16
+    rows: int = 8
+    shingle: int = 5
+    threshold: float = 0.8
+    seed: int = 1
+    #: Words of a body that are shingled: bounds CPU and memory for multi-megabyte bodies.
+    max_words: int = 10_000
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows != self.num_perm:
+            raise ValueError("bands * rows must equal num_perm")
+
+
+DEFAULT_LSH = LshParams()
+
+
+def body_digest(body: str) -> bytes:
+    """blake2b (16 bytes) of the exact body: which body a `BodySignature` was made from."""
+    return hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def body_words(body: str, max_words: int) -> list[str]:
+    """The words shingled: those of the case-folded body, at most ``max_words``."""
+    # Words average under 10 characters with their separators; the cut bounds the work.
+    words: list[str] = _WORD.findall(body[: max_words * 32].casefold())
+    return words[:max_words]
