@@ -15,7 +15,7 @@ from scrapy.settings import Settings
 from scrapy.spiders import Spider
 
 from crawler.extraction.options import SiteOverrides
-from crawler.frontier import lock_problem
+from crawler.crawllock import lock_problem
 from crawler.pool import ExtractionPool
 from crawler.progress import CrawlCounts, crawl_label
 from crawler.storage import DatabaseUnavailable, open_database

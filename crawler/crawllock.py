@@ -18,11 +18,14 @@ import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
 
 from crawler.distributed.keys import source_key
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 
 def frontier_scope(spider: str, source: str | None, seeds: Sequence[str]) -> str:
@@ -205,6 +208,46 @@ def probe_locks(locks: list[CrawlLock]) -> str | None:
     for lock in reversed(locks):
         lock.release()
     return None
+
+
+def lock_problem(
+    settings: BaseSettings, spider: str, source: str | None, seeds: Sequence[str]
+) -> str | None:
+    """Why a crawl with these crawler ``settings`` cannot start now (another crawl holds its
+    scope or its JOBDIR), or None; a check before any work, not a reservation."""
+    if not settings.getbool("CRAWLER_FRONTIER", True) or settings.get("CRAWLER_REDIS_URL"):
+        return None
+    db_url = settings.get("CRAWLER_DB_URL") or "sqlite:///news.db"
+    scope = frontier_scope(spider, settings.get("CRAWLER_SOURCE") or source, seeds)
+    jobdir = settings.get("JOBDIR")
+    locks = [lock for lock in (scope_lock(db_url, scope),) if lock is not None]
+    return probe_locks(locks + ([jobdir_lock(jobdir)] if jobdir else []))
+
+
+def take_locks(
+    scope: CrawlLock | None, jobdir: str | None
+) -> tuple[list[CrawlLock], CrawlLock | None]:
+    """Take the scope's lock and the JOBDIR's: (held, deferred). `CrawlLocked` when another
+    crawl holds one; the scope's lock is deferred (to the spider's opening, which reports a
+    database that cannot be used) when the database cannot be reached now."""
+    held: list[CrawlLock] = []
+    deferred = None
+    if scope is not None:
+        try:
+            scope.acquire()
+            held.append(scope)
+        except (sa.exc.SQLAlchemyError, OSError):
+            deferred = scope
+    if jobdir:
+        lock = jobdir_lock(jobdir)
+        try:
+            lock.acquire()
+        except CrawlLocked:
+            for taken in held:
+                taken.release()
+            raise
+        held.append(lock)
+    return held, deferred
 
 
 def _holder_of(text: str) -> str:

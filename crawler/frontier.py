@@ -39,8 +39,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -50,24 +49,23 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import create_looping_call, run_in_thread
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from scrapy.utils.request import request_from_dict
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 
-from crawler.crawllock import (
-    CrawlLock,
-    CrawlLocked,
-    frontier_scope,
-    jobdir_lock,
-    probe_locks,
-    scope_lock,
-)
+from crawler.admission import HostAdmission
+from crawler.crawllock import CrawlLock, CrawlLocked, frontier_scope, scope_lock, take_locks
 from crawler.items import ArticleItem
 from crawler.jobdir import prepare_jobdir
 from crawler.middlewares.conditional import CONDITIONAL_META
 from crawler.middlewares.drops import drop_reason, response_refused
 from crawler.middlewares.incremental import is_internal
 from crawler.net.downloader import given_up
+from crawler.request_records import (
+    FRONTIER_META_PREFIX,
+    rebuild_request,
+    request_kind,
+    request_record,
+)
 from crawler.storage import BatchWriter, Database, DatabaseUnavailable, StorageDown, open_database
 from crawler.storage.frontier import (
     DONE,
@@ -87,7 +85,6 @@ from crawler.storage.writer import TRANSIENT
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from scrapy.settings import BaseSettings
     from scrapy.spiders import Spider
     from scrapy.statscollectors import StatsCollector
 
@@ -100,80 +97,13 @@ DB_UNAVAILABLE = "db_unavailable"
 LOCK_LOST = "frontier_lock_lost"
 #: Close reason when another crawl of the scope holds its lock.
 LOCKED = "frontier_locked"
-#: Meta keys of this module: the request's frontier key, seeds (not recorded), requeued,
-#: and how often the page was fetched again after a database fault.
-KEY_META = "crawler_frontier_key"
-SEED_META = "crawler_frontier_seed"
-REQUEUED_META = "crawler_frontier_requeued"
-DB_RETRY_META = "crawler_frontier_db_retries"
-_REFETCHED_META = "crawler_frontier_refetched"
-_OWN_META = (KEY_META, SEED_META, REQUEUED_META, DB_RETRY_META, _REFETCHED_META)
-#: Frontier kind by callback name; any other callback fetches a page that may be an article.
-_KINDS = {
-    "parse_feed": "feed",
-    "parse_sitemap": "sitemap",
-    "parse_robots": "sitemap",
-    "parse_listing": "listing",
-}
-_PLAIN = (str, int, float, bool, type(None))
-#: Seconds a request waits at most for room (`FrontierRecorder.admit`), and between looks.
-MAX_WAIT = 30.0
-_POLL = 0.02
-
-
-def lock_problem(
-    settings: BaseSettings, spider: str, source: str | None, seeds: Sequence[str]
-) -> str | None:
-    """Why a crawl with these crawler ``settings`` cannot start now (another crawl holds its
-    scope or its JOBDIR), or None; a check before any work, not a reservation."""
-    if not settings.getbool("CRAWLER_FRONTIER", True) or settings.get("CRAWLER_REDIS_URL"):
-        return None
-    db_url = settings.get("CRAWLER_DB_URL") or "sqlite:///news.db"
-    scope = frontier_scope(spider, settings.get("CRAWLER_SOURCE") or source, seeds)
-    jobdir = settings.get("JOBDIR")
-    locks = [lock for lock in (scope_lock(db_url, scope),) if lock is not None]
-    return probe_locks(locks + ([jobdir_lock(jobdir)] if jobdir else []))
-
-
-def request_kind(request: Request) -> str:
-    """``feed``, ``sitemap``, ``listing`` or ``article``, from the request's callback."""
-    return _KINDS.get(getattr(request.callback, "__name__", ""), "article")
-
-
-def request_record(request: Request, spider: Spider) -> dict[str, Any]:
-    """What rebuilds ``request`` besides its URL: callbacks by name, priority, plain meta."""
-    names = {key: _own_method_name(getattr(request, key), spider) for key in _CALLBACKS}
-    if any(name is _UNKNOWN for name in names.values()):
-        full = request.to_dict(spider=spider)  # Scrapy's search over every spider member
-        names = {key: full.get(key) for key in _CALLBACKS}
-    record: dict[str, Any] = {key: name for key, name in names.items() if name is not None}
-    if request.priority:
-        record["priority"] = request.priority
-    if request.dont_filter:
-        record["dont_filter"] = True
-    if request.method != "GET":
-        record["method"] = request.method
-    meta = {k: v for k, v in request.meta.items() if k not in _OWN_META and _is_plain(v)}
-    if meta:
-        record["meta"] = meta
-    return record
-
-
-_CALLBACKS = ("callback", "errback")
-_UNKNOWN = object()
-
-
-def _own_method_name(func: Any, spider: Spider) -> Any:
-    """The name ``Request.to_dict`` gives callback ``func``, found with one lookup when it is
-    a method of ``spider`` (Scrapy's search costs ~1.5 ms per request); else ``_UNKNOWN``."""
-    if func is None or isinstance(func, str):
-        return func
-    name = getattr(func, "__name__", None)
-    if name is not None and getattr(func, "__self__", None) is spider:
-        own = getattr(spider, name, None)
-        if getattr(own, "__func__", _UNKNOWN) is getattr(func, "__func__", None):
-            return name
-    return _UNKNOWN
+#: Meta keys of this module (never recorded): the request's frontier key, seeds (not
+#: recorded), requeued, and how often the page was fetched again after a database fault.
+KEY_META = FRONTIER_META_PREFIX + "key"
+SEED_META = FRONTIER_META_PREFIX + "seed"
+REQUEUED_META = FRONTIER_META_PREFIX + "requeued"
+DB_RETRY_META = FRONTIER_META_PREFIX + "db_retries"
+_REFETCHED_META = FRONTIER_META_PREFIX + "refetched"
 
 
 def mark_refetched(response: Response) -> None:
@@ -185,13 +115,6 @@ def mark_refetched(response: Response) -> None:
 def refetched(response: Response) -> bool:
     """True once `mark_refetched` was called for ``response``."""
     return response.request is not None and bool(response.request.meta.get(_REFETCHED_META))
-
-
-def rebuild_request(entry: Requeued, spider: Spider) -> Request:
-    """The request a frontier row recorded (ValueError when it cannot be rebuilt)."""
-    if entry.request is None:
-        raise ValueError("no request recorded")
-    return request_from_dict({**entry.request, "url": entry.url}, spider=spider)
 
 
 class FrontierRecorder:
@@ -224,7 +147,6 @@ class FrontierRecorder:
         self.batch = max(1, batch)
         self.lease = timedelta(seconds=lease)
         self.max_attempts = max_attempts
-        self.max_unprocessed = max_unprocessed
         self.attempts = attempts
         self.backoff = backoff
         self.busy_timeout = busy_timeout
@@ -237,7 +159,7 @@ class FrontierRecorder:
         self._closing = False
         self._requeue: list[Requeued] = []
         self._seen: set[str] = set()
-        self._admitted: defaultdict[str, set[str]] = defaultdict(set)  # per host
+        self.admission = HostAdmission(max_unprocessed)
         self._buffer = FrontierChanges()
         self._lock = DeferredLock()
         self._timer: Any = None
@@ -257,7 +179,7 @@ class FrontierRecorder:
         scope = frontier_scope(spider.name, source, seeds)
         db_url = settings.get("CRAWLER_DB_URL") or "sqlite:///news.db"
         jobdir = settings.get("JOBDIR")
-        locks, deferred = _take_locks(scope_lock(db_url, scope), jobdir)
+        locks, deferred = take_locks(scope_lock(db_url, scope), jobdir)
         if jobdir:
             prepare_jobdir(Path(jobdir), queue_in_database=True)
         recorder = cls(
@@ -388,34 +310,17 @@ class FrontierRecorder:
             self._buffer.start(self._key(request))
 
     async def admit(self, request: Request) -> None:
-        """Wait while ``CRAWLER_FRONTIER_MAX_UNPROCESSED`` pages are being fetched or wait for
-        their callback (a retry or redirect of one of them goes on at once).
-
-        A crawl killed loses every page fetched but not processed: it is fetched again by the
-        rerun. Scrapy bounds that backlog in bytes only (5 MB: some 1,500 small pages), so
-        downloads can run far ahead of extraction. Waiting here bounds it in pages; a wait
-        longer than `MAX_WAIT` seconds (a page whose end was never reported) lets it go.
-        A page fetched again after a database fault (`refetch`) first waits like a retried
-        store batch: ``CRAWLER_DB_RETRY_BACKOFF * 2**(n - 1)`` seconds before its n-th fetch.
-        """
+        """Wait for room among the host's pages not yet processed (`HostAdmission`). A page
+        fetched again after a database fault (`refetch`) first waits like a retried store
+        batch: ``CRAWLER_DB_RETRY_BACKOFF * 2**(n - 1)`` seconds before its n-th fetch."""
         if tries := int(request.meta.get(DB_RETRY_META, 0)):
             await asyncio.sleep(self.backoff * 2 ** (tries - 1))
-        if self.max_unprocessed <= 0 or not self._tracked(request):
-            return
-        key = self._key(request)
-        admitted = self._admitted[urlparse_cached(request).netloc]
-        waited = 0.0
-        while key not in admitted and len(admitted) >= self.max_unprocessed:
-            if waited >= MAX_WAIT:
-                logger.warning("frontier: %s waited %g s for room; fetching it", key, waited)
-                break
-            await asyncio.sleep(_POLL)
-            waited += _POLL
-        admitted.add(key)
+        if self._tracked(request):
+            await self.admission.enter(urlparse_cached(request).netloc, self._key(request))
 
     def _release(self, request: Request) -> None:
         """The request's page is processed (or its fetch ended): its host has room again."""
-        self._admitted[urlparse_cached(request).netloc].discard(self._key(request))
+        self.admission.leave(urlparse_cached(request).netloc, self._key(request))
 
     def page_finished(
         self, response: Response, outputs: list[Any], spider: Spider, error: Exception | None = None
@@ -640,39 +545,3 @@ class FrontierRecorder:
                 time.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
 
-
-def _take_locks(
-    scope: CrawlLock | None, jobdir: str | None
-) -> tuple[list[CrawlLock], CrawlLock | None]:
-    """Take the scope's lock and the JOBDIR's: (held, deferred). `CrawlLocked` when another
-    crawl holds one; the scope's lock is deferred (to the spider's opening, which reports a
-    database that cannot be used) when the database cannot be reached now."""
-    held: list[CrawlLock] = []
-    deferred = None
-    if scope is not None:
-        try:
-            scope.acquire()
-            held.append(scope)
-        except (SQLAlchemyError, OSError):
-            deferred = scope
-    if jobdir:
-        lock = jobdir_lock(jobdir)
-        try:
-            lock.acquire()
-        except CrawlLocked:
-            for taken in held:
-                taken.release()
-            raise
-        held.append(lock)
-    return held, deferred
-
-
-def _is_plain(value: Any) -> bool:
-    """True for JSON values: plain scalars, and lists and str-keyed dicts of them."""
-    if isinstance(value, _PLAIN):
-        return True
-    if isinstance(value, list | tuple):
-        return all(_is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
-    return False

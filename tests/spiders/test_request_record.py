@@ -2,7 +2,7 @@
 
 from scrapy import Request, Spider
 
-from crawler.frontier import rebuild_request, request_record
+from crawler.request_records import rebuild_request, request_record
 from crawler.storage.frontier import Requeued
 
 
