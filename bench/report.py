@@ -195,6 +195,14 @@ def render(results: dict[str, Any]) -> str:
     lines += _table(rows, left=(0, len(stages) + 1))
     if results["crawls"]:
         lines.append(f"(stages: {results['crawls'][0]['stages']['source']})")
+    for r in results["crawls"]:
+        if probe := r.get("probe"):
+            lag = probe["reactor_lag_ms"]
+            lines.append(
+                f"probe {r['backend']} {r['size']}: reactor busy {probe['reactor_busy']:.0%}, "
+                f"lag p50/p99/max {lag['p50']}/{lag['p99']}/{lag['max']} ms; extraction "
+                f"threads waiting for pages {probe['pool_threads_starved']:.0%}"
+            )
     lines.append("")
     rows = [["CPU ms per page, one process", "mean", "median", "p95", "failed", "dates"]]
     for p in results.get("in_process", []) + results.get("peers", []):

@@ -78,7 +78,11 @@ def crawl(
 ) -> dict[str, Any]:
     """``crawler crawl --sitemap`` of ``size`` articles into ``db_url``, measured."""
     log_file = logs / f"crawl-{backend}-{size}.log"
-    command = [str(CRAWLER), "crawl", "--sitemap", f"{site.base_url}{sitemap_path(size)}"]
+    probe = logs / f"probe-{backend}-{size}.json"
+    command = [str(CRAWLER)]
+    if args.probe:  # the same crawl, with a sampler thread and a timer (bench/reactorprobe.py)
+        command = [sys.executable, str(Path(__file__).with_name("reactorprobe.py")), str(probe)]
+    command += ["crawl", "--sitemap", f"{site.base_url}{sitemap_path(size)}"]
     command += ["--db", db_url, "--quiet", "--log-file", str(log_file)]
     settings = dict(BENCH_SETTINGS)
     if args.workers:
@@ -117,6 +121,7 @@ def crawl(
         "stats": stats,
         "load": load.result(measured.cpu + server_cpu + backend_cpu),
         "log": str(log_file),
+        "probe": json.loads(probe.read_text()) if args.probe and probe.exists() else None,
     }
 
 
@@ -282,6 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--generated", action="store_true", help="generated pages only")
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--keep-logs", action="store_true", help="keep crawl logs and databases")
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="sample the crawl process: reactor busy and lag, starved extraction threads "
+        "(costs CPU: for diagnosis, not for the figures)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up children on SIGTERM
     if not (args.data / "html").is_dir():
