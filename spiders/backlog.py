@@ -57,9 +57,7 @@ class SitemapBacklogMiddleware:
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
         return middleware
 
-    def process_spider_output(
-        self, response: Response, result: Iterable[Any]
-    ) -> Iterable[Any]:
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
         for output in result:
             if self._hold(output):
                 yield output
