@@ -28,10 +28,16 @@ _TRIM_EVERY = 10
 _TRIM_AFTER_BODY = 256 * 1024
 
 
-def worker_main(conn: multiprocessing.connection.Connection, memory_limit: int) -> None:
-    """Worker process: extract pages from ``conn`` until told to stop or the parent is gone."""
+def worker_main(conn: multiprocessing.connection.Connection, page_memory: int) -> None:
+    """Worker process: extract pages from ``conn`` until told to stop or the parent is gone.
+
+    ``page_memory`` (bytes, 0 = no cap) is what pages may add to the worker's address space
+    as it starts (the preloaded engine and numpy's reservations are not a page's doing).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    if memory_limit:
+    memory_limit = 0
+    if page_memory:
+        memory_limit = _address_space("VmSize") + page_memory
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     trim = _heap_trimmer()
     done = 0
@@ -84,14 +90,18 @@ def _links(links: tuple[str, ...]) -> tuple[str, ...]:
 def _hit_cap(memory_limit: int) -> bool:
     """Whether this process came within 10% of its address-space cap (libxml2 and others
     report a failed allocation as assorted errors, not always as `MemoryError`)."""
-    if not memory_limit:
-        return False
+    return bool(memory_limit) and _address_space("VmPeak") >= memory_limit * 0.9
+
+
+def _address_space(field: str) -> int:
+    """This process's ``VmSize`` (now) or ``VmPeak`` (highest yet) in bytes, from
+    ``/proc/self/status``; 0 where the system has no such file."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
-            peak = next(line for line in status if line.startswith("VmPeak:"))
+            line = next(line for line in status if line.startswith(f"{field}:"))
     except (OSError, StopIteration):
-        return False
-    return int(peak.split()[1]) * 1024 >= memory_limit * 0.9
+        return 0
+    return int(line.split()[1]) * 1024
 
 
 def _heap_trimmer() -> Callable[[int], int] | None:

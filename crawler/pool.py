@@ -5,8 +5,9 @@ Settings (read in ``from_crawler``):
     CRAWLER_EXTRACT_RECYCLE: a worker is replaced after this many pages (memory cannot creep).
     CRAWLER_EXTRACT_TIMEOUT: seconds one page may take; past it the worker is killed and
         replaced, and the page fails with reason ``extract_timeout``.
-    CRAWLER_EXTRACT_MEMORY_MB: address-space cap of a worker (``RLIMIT_AS``); a page that
-        needs more fails with ``too_complex``. 0 = no cap.
+    CRAWLER_EXTRACT_MEMORY_MB: address space a page may add to a worker: its ``RLIMIT_AS``
+        is its size at start (engine and numpy loaded) plus this; a page that needs more
+        fails with ``too_complex``. 0 = no cap.
 
 Workers are forked from a forkserver that has the extraction engine imported, so a new
 worker costs milliseconds, and never from the Scrapy process itself (it runs threads).

@@ -99,6 +99,17 @@ def test_a_page_over_the_memory_cap_is_too_complex() -> None:
         pool.close()
 
 
+def test_the_memory_cap_is_counted_from_the_workers_size_at_start() -> None:
+    # A worker starts well above 64 MB of address space (the engine and numpy are loaded):
+    # an absolute cap that small would leave it unable to receive a page at all.
+    pool = ExtractionPool(workers=1, timeout=60, memory_limit_mb=64)
+    try:
+        assert isinstance(pool.submit(task(page(ARTICLE))).result(timeout=60), Article)
+        assert pool.replaced == 0
+    finally:
+        pool.close()
+
+
 def test_workers_are_recycled_after_their_quota() -> None:
     pool = ExtractionPool(workers=1, recycle_after=2)
     try:
