@@ -182,8 +182,8 @@ DOWNLOADER_MIDDLEWARES.update({"crawler.middlewares.frontier.FrontierDownloaderM
 # Pages fetched per crawler and run (0 = no limit); DEPTH_LIMIT bounds link depth.
 CRAWLER_MAX_PAGES = 0
 # Extraction worker processes (0 = one per core), pages before a worker is replaced,
-# seconds one page may take (then ``extract_timeout``), address-space cap in MiB (then
-# ``too_complex``; 0 = none).
+# seconds one page may take (then ``extract_timeout``), MiB of address space a page may add
+# to a worker's size at start (then ``too_complex``; 0 = none).
 CRAWLER_EXTRACT_WORKERS = int(os.environ.get("CRAWLER_EXTRACT_WORKERS", "0"))
 CRAWLER_EXTRACT_RECYCLE = 300
 CRAWLER_EXTRACT_TIMEOUT = 20.0
