@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -88,9 +89,21 @@ def test_a_heartbeat_keeps_leases_alive_and_reports_a_lost_one(engine: sa.Engine
 
 def test_the_heartbeat_thread_renews_in_the_background(engine: sa.Engine, clock) -> None:
     ttl = timedelta(seconds=0.3)
-    acquire_lease(engine, "site", "me", ttl, clock())
+    acquire_lease(engine, "site", "me", ttl, clock())  # expires at start + 0.3 s
     with Heartbeat(engine, "me", ["site"], ttl, clock) as heartbeat:
-        while heartbeat.beats < 2:
-            threading.Event().wait(0.05)
-            clock.advance(seconds=0.2)
-    assert live_leases(engine, clock())[0].expires_at > clock()
+        clock.advance(seconds=0.25)  # the clock moves once, so the lease cannot expire
+        seen = heartbeat.beats
+        # two beats more: the second began after the clock moved and renewed from there
+        assert _wait_until(lambda: heartbeat.beats >= seen + 2, seconds=30)
+    later = clock() + timedelta(seconds=0.25)  # past the acquired expiry, inside the renewed
+    assert [lease.holder for lease in live_leases(engine, later)] == ["me"]
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    """Poll ``condition`` every 10 ms for up to ``seconds``."""
+    stop = threading.Event()
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return True
+        stop.wait(0.01)
+    return condition()
