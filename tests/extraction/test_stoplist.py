@@ -1,16 +1,17 @@
-"""justext's stop words in extraction: every language's list, lowered once, never rehashed."""
+"""justext's stop words in extraction: every language's list, as one compact hash table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tracemalloc
 
+import justext.core
 import lxml.html
 import pytest
 import trafilatura.external
-from justext.core import define_stoplist
+import trafilatura.meta
 
 import crawler.extraction.body  # noqa: F401 - installs the stop list, as the workers do
-from crawler.extraction.stoplist import AllStopwords, use_all_stopwords
+from crawler.extraction.stoplist import StopwordTable, all_stopwords, use_all_stopwords
 
 FINNISH = (
     "Hän sanoi, että se oli hänen mielestään aivan liian kallis, mutta me emme voineet "
@@ -28,40 +29,41 @@ PAGE = (
 )
 
 
-class CountingStopwords(AllStopwords):
-    """`AllStopwords` that counts how often its words are read."""
-
-    def __init__(self) -> None:
-        self.reads = 0
-
-    def __iter__(self) -> Iterator[str]:
-        self.reads += 1
-        yield from super().__iter__()
-
-
-def test_extraction_uses_the_union_of_every_justext_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    in_use = define_stoplist(trafilatura.external.JT_STOPLIST)
-    assert isinstance(trafilatura.external.JT_STOPLIST, AllStopwords)
+def test_the_table_answers_as_the_union_of_every_justext_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    in_use = trafilatura.external.JT_STOPLIST
+    assert isinstance(in_use, StopwordTable)
     monkeypatch.setattr(trafilatura.external, "JT_STOPLIST", None)
-    trafilaturas_own = trafilatura.external.jt_stoplist_init()  # its 154,484-word tuple
-    assert in_use == frozenset(word.lower() for word in trafilaturas_own)
-    assert len(in_use) == len(trafilaturas_own) > 150_000
+    union = frozenset(word.lower() for word in trafilatura.external.jt_stoplist_init())
+    assert len(in_use) == len(union) > 150_000
+    assert all(word in in_use for word in union)
+    outside = ("bridge", "repairs", "reopen", "zqxvw", "", "The")  # justext lowers first
+    assert not any(word in union for word in outside)
+    assert not any(word in in_use for word in outside)
 
 
-def test_repeated_classification_reuses_one_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    stoplist = CountingStopwords()
-    monkeypatch.setattr(trafilatura.external, "JT_STOPLIST", stoplist)
-    words = use_all_stopwords()
-    assert trafilatura.external.JT_STOPLIST is stoplist
-    before = define_stoplist.cache_info()
+def test_the_table_is_a_fraction_of_justexts_set() -> None:
+    tracemalloc.start()
+    try:
+        table = all_stopwords()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(table) > 150_000
+    assert held < 2 * 2**20  # justext's frozenset of the same words: 15.5 MB
+
+
+def test_justext_classifies_with_the_table_without_building_a_set() -> None:
+    table = use_all_stopwords()
+    assert use_all_stopwords() is table  # built once per process
+    assert justext.core.define_stoplist(table) is table
+    cached = trafilatura.meta.define_stoplist  # justext's own, which builds a frozenset
+    misses = cached.cache_info().misses
     kept = [
         trafilatura.external.try_justext(lxml.html.fromstring(PAGE), "https://example.com/", None)
         for _ in range(3)
     ]
-    after = define_stoplist.cache_info()
-    assert stoplist.reads == 1
-    assert (after.misses, after.hits) == (before.misses, before.hits + 3)
-    assert define_stoplist(stoplist) is words
     # the Finnish paragraph is classified as text by the Finnish words in the union
-    assert [p.text for p in kept[0]] == [ENGLISH, FINNISH, ENGLISH]
     assert all([p.text for p in page] == [ENGLISH, FINNISH, ENGLISH] for page in kept)
+    assert cached.cache_info().misses == misses
