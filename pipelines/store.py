@@ -39,8 +39,8 @@ _INTERRUPTED = {"shutdown", "cancelled"}
 class StorePipeline:
     """Stores `ArticleItem`s in batches and records the crawl in ``crawl_runs``.
 
-    Settings: ``CRAWLER_DB_URL``; ``CRAWLER_DB_BATCH_SIZE`` (items per transaction, 100);
-    ``CRAWLER_DB_FLUSH_INTERVAL`` (seconds between timed flushes, 0.2); ``CRAWLER_DB_RETRIES``
+    Settings: ``CRAWLER_DB_URL``; ``CRAWLER_DB_BATCH_SIZE`` (items per transaction, 20);
+    ``CRAWLER_DB_FLUSH_INTERVAL`` (seconds between timed flushes, 1.0); ``CRAWLER_DB_RETRIES``
     (attempts per batch, 6) and ``CRAWLER_DB_RETRY_BACKOFF`` (first delay, 0.5 s);
     ``CRAWLER_DB_BUSY_TIMEOUT`` (SQLite lock wait, 30 s); ``CRAWLER_RUN_ID`` (a run the caller
     already started, else one is started here for ``CRAWLER_SOURCE`` / ``CRAWLER_SOURCES``).
@@ -58,8 +58,8 @@ class StorePipeline:
         self,
         crawler: Crawler,
         db_url: str,
-        batch_size: int = 100,
-        flush_interval: float = 0.2,
+        batch_size: int = 20,
+        flush_interval: float = 1.0,
         attempts: int = 4,
         backoff: float = 0.5,
         busy_timeout: float = 30.0,
@@ -93,8 +93,8 @@ class StorePipeline:
         pipeline = cls(
             crawler,
             settings.get("CRAWLER_DB_URL") or "sqlite:///news.db",
-            batch_size=settings.getint("CRAWLER_DB_BATCH_SIZE", 100),
-            flush_interval=settings.getfloat("CRAWLER_DB_FLUSH_INTERVAL", 0.2),
+            batch_size=settings.getint("CRAWLER_DB_BATCH_SIZE", 20),
+            flush_interval=settings.getfloat("CRAWLER_DB_FLUSH_INTERVAL", 1.0),
             attempts=settings.getint("CRAWLER_DB_RETRIES", 6),
             backoff=settings.getfloat("CRAWLER_DB_RETRY_BACKOFF", 0.5),
             busy_timeout=settings.getfloat("CRAWLER_DB_BUSY_TIMEOUT", 30.0),
