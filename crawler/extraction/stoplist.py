@@ -59,6 +59,11 @@ def _define_stoplist(stoplist: object) -> object:
     return _justext_define_stoplist(stoplist)
 
 
+# trafilatura's ``reset_caches`` clears justext's cache through whichever function it imported
+_define_stoplist.cache_clear = _justext_define_stoplist.cache_clear  # type: ignore[attr-defined]
+_define_stoplist.cache_info = _justext_define_stoplist.cache_info  # type: ignore[attr-defined]
+
+
 def use_all_stopwords() -> StopwordTable:
     """Make one `StopwordTable` of every list trafilatura's stop list, and let justext use it.
 
