@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from crawler.crawllock import lock_problem
 from crawler.pool import ExtractionPool
 from crawler.progress import CrawlCounts, crawl_label
 from crawler.storage import DatabaseUnavailable, open_database
+from crawler.storage.migrate import head_revision, known_revisions
 from spiders.feed import FeedSpider
 from spiders.site import SiteSpider
 from spiders.sitemap import SitemapSpider
@@ -193,11 +197,38 @@ def _crawler_settings(base: Settings, config: CrawlConfig, kind: str) -> Setting
 
 
 def _check_database(url: str) -> None:
-    """Open (and migrate) the database once so a bad URL fails before any page is fetched."""
+    """Bring the database to the newest schema, then open it once, so that a bad URL fails
+    before any page is fetched.
+
+    Migrating runs in a child process (``crawler db upgrade``): Alembic, with Mako and
+    Pygments, would otherwise stay loaded in the crawl process for its whole life (11 MB).
+    """
     try:
-        open_database(url).close()
+        database = open_database(url, migrate=False)
+        try:
+            current = database.schema_revision()
+        finally:
+            database.close()
+        if current != head_revision() and (current is None or current in known_revisions()):
+            _upgrade_in_child(url)
+        open_database(url).close()  # says so if the schema is newer than this code
     except DatabaseUnavailable as exc:
         raise CrawlError(str(exc)) from None
+
+
+def _upgrade_in_child(url: str) -> None:
+    """``crawler db upgrade`` of ``url`` in a child process (the URL passed in its
+    environment, not its command line); its one-line error becomes a `CrawlError`."""
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "db", "upgrade"],
+        env={**os.environ, "CRAWLER_DB_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+        raise CrawlError(lines[-1].removeprefix("crawler: error: "))
 
 
 def _check_redis(url: str) -> None:

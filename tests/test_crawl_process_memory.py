@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from crawler.storage import open_database
+from crawler.storage.migrate import head_revision
 from crawler.minhash import minhash_signature
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,6 +46,7 @@ from crawler.cli import build_parser
 from crawler.items import ArticleItem
 from crawler.pool import ExtractionPool, PageTask
 from crawler.storage import open_database
+from crawler.storage.migrate import head_revision
 
 if __name__ == "__main__":
     build_parser("crawl")  # as `crawler crawl` does
@@ -88,3 +90,46 @@ def test_the_workers_make_signatures_without_loading_storage() -> None:
         [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"  # the forkserver preloads that module
+
+
+FRESH_DATABASE_CRAWL = f"""
+import json
+import socket
+import sys
+
+from crawler.crawl import CrawlConfig, run_crawls
+from crawler.storage import open_database
+from crawler.storage.migrate import head_revision
+
+if __name__ == "__main__":
+    with socket.socket() as closed:  # a port nothing listens on: the page fails at once
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    config = CrawlConfig(
+        urls=[f"http://127.0.0.1:{{port}}/news/a.html"],
+        db_url=sys.argv[1],
+        quiet=True,
+        settings={{"RETRY_ENABLED": False}},
+    )
+    run_crawls([config])
+    loaded = sorted(m for m in {NOT_IN_THE_CRAWL_PROCESS!r} if m in sys.modules)
+    database = open_database(sys.argv[1], migrate=False)
+    print(json.dumps({{"loaded": loaded, "revision": database.schema_revision()}}))
+"""
+
+
+def test_a_crawl_into_a_new_database_migrates_it_in_a_child_process(tmp_path: Path) -> None:
+    script = tmp_path / "fresh_crawl.py"
+    script.write_text(FRESH_DATABASE_CRAWL, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'news.db'}"
+    result = subprocess.run(
+        [sys.executable, str(script), url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    crawl_process = json.loads(result.stdout.strip().splitlines()[-1])
+    assert crawl_process["revision"] == head_revision()
+    assert crawl_process["loaded"] == []  # Alembic ran in the child: not in the crawl process
