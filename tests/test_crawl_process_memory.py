@@ -1,6 +1,6 @@
 """What the crawl process imports: not the extraction engine (the workers run it), nor numpy
-(the workers make the MinHash signatures), nor Alembic for a database already up to date,
-nor Redis without a shared frontier, nor scipy.
+(the workers make the MinHash signatures), nor Alembic (a database behind the newest schema is
+migrated by a child process), nor Redis without a shared frontier, nor scipy.
 
 Each of these costs the crawl process resident memory on every crawl (scipy alone ~45 MB,
 numpy ~15 MB, Alembic with Mako and Pygments ~11 MB, Redis ~6 MB); issue 8 bounds that
