@@ -45,7 +45,7 @@ class StopwordTable:
 def all_stopwords() -> StopwordTable:
     """Every justext list, in one table."""
     return StopwordTable(
-        word for language in sorted(get_stoplists()) for word in get_stoplist(language)
+        word for language in get_stoplists() for word in get_stoplist(language)
     )
 
 
@@ -65,7 +65,7 @@ _define_stoplist.cache_info = _justext_define_stoplist.cache_info  # type: ignor
 
 
 def use_all_stopwords() -> StopwordTable:
-    """Make one `StopwordTable` of every list trafilatura's stop list, and let justext use it.
+    """Set trafilatura's stop list to one `StopwordTable` of every list; let justext use it.
 
     Called at import of the extraction engine: the table is built once in the process that
     forks the extraction workers and shared by them.
