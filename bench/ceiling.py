@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pages import BENCHMARK_DIR, CONTENT_TYPE, PageSet, article_path
+from pages import BENCHMARK_DIR, CONTENT_TYPE, CRAWL_OPTIONS, PageSet, article_path
 
 from crawler.items import Article
 from crawler.pool import ExtractionFailed, ExtractionPool, Outcome, PageTask
@@ -45,7 +45,8 @@ def run(pages: PageSet, count: int, base_url: str, workers: int) -> dict[str, ob
             cpu = time.thread_time()
             body = pages.body(i, base_url)
             render_cpu += time.thread_time() - cpu
-            task = PageTask(body, f"{base_url}{article_path(i)}", datetime.now(UTC), CONTENT_TYPE)
+            url = f"{base_url}{article_path(i)}"
+            task = PageTask(body, url, datetime.now(UTC), CONTENT_TYPE, CRAWL_OPTIONS)
             pending.add(pool.submit(task))
         outcomes.update(_outcome(f) for f in wait(pending).done)
         seconds = time.perf_counter() - start

@@ -21,7 +21,7 @@ from typing import Any
 
 import trafilatura
 from cpu import CpuPerPage, summary
-from pages import CONTENT_TYPE, PageSet, article_path
+from pages import CONTENT_TYPE, CRAWL_OPTIONS, PageSet, article_path
 
 from crawler.extraction import ExtractionError, extract_article
 
@@ -81,7 +81,8 @@ def measure_extract_article(pages: PageSet, count: int, base_url: str) -> CpuPer
     def once(i: int) -> bool:
         url = f"{base_url}{article_path(i)}"
         try:
-            extract_article(pages.body(i, base_url), url, fetched_at, content_type=CONTENT_TYPE)
+            body = pages.body(i, base_url)
+            extract_article(body, url, fetched_at, CRAWL_OPTIONS, content_type=CONTENT_TYPE)
         except ExtractionError:
             return False
         return True

@@ -47,6 +47,8 @@ class NewsSpider(scrapy.Spider):
     """
 
     pool: ExtractionPool
+    #: Whether the spider follows the links of the pages it extracts (workers collect them).
+    follows_links = False
 
     def __init__(
         self,
@@ -63,7 +65,9 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.source = source or None
         self.options = ExtractionOptions(
-            timezone=timezone or None, overrides=as_overrides(overrides)
+            timezone=timezone or None,
+            overrides=as_overrides(overrides),
+            collect_links=self.follows_links,
         )
         self.since = as_since(since, timezone)
         self.allowed_domains = list(str_list(allowed_domains))

@@ -27,6 +27,7 @@ class SiteSpider(NewsSpider):
     """
 
     name = "site"
+    follows_links = True
 
     def __init__(self, *args: Any, start_urls: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

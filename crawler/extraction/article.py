@@ -69,7 +69,7 @@ def _extract(
     tree = parse_document(text, options.max_tree_elements)
     parse_flags = decode_flags + nesting_flags(tree)
     flatten_nesting(tree)
-    links = page_links(tree, url)
+    links = page_links(tree, url) if options.collect_links else ()
     main = extract_main_text(tree, url, options)
     meta = extract_metadata(tree, url, fetched_at, options, main.meta)
     hints = PageHints(

@@ -35,6 +35,8 @@ class ExtractionOptions:
         favor_precision: passed to trafilatura.
         max_html_bytes: larger documents are refused with ``DocumentTooLarge``.
         max_tree_elements: parsed trees with more elements are refused (``too_complex``).
+        collect_links: fill ``Article.links`` (for spiders that follow links); False
+            leaves it empty and saves reading the page's anchors.
     """
 
     timezone: str | None = None
@@ -44,3 +46,4 @@ class ExtractionOptions:
     favor_precision: bool = False
     max_html_bytes: int = 8 * 1024 * 1024
     max_tree_elements: int = 200_000
+    collect_links: bool = True

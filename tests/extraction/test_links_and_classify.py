@@ -11,6 +11,7 @@ from crawler.extraction import extract_article
 from crawler.extraction.classify import is_article_page
 from crawler.extraction.links import page_links
 from crawler.extraction.metadata import Metadata
+from crawler.extraction.options import ExtractionOptions
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 SENTENCE = "The committee met on Tuesday to review the budget and approve the new plan. "
@@ -43,6 +44,14 @@ def test_article_carries_the_page_links() -> None:
     html = f'<html><body><p>{SENTENCE * 3}</p><a href="/next">Next</a></body></html>'
     article = extract_article(html, "https://example.com/2024/05/story", NOW)
     assert article.links == ("https://example.com/next",)
+
+
+def test_links_are_left_out_when_not_collected() -> None:
+    html = f'<html><body><p>{SENTENCE * 3}</p><a href="/next">Next</a></body></html>'
+    options = ExtractionOptions(collect_links=False)
+    article = extract_article(html, "https://example.com/2024/05/story", NOW, options)
+    assert article.links == ()
+    assert article.body == extract_article(html, "https://example.com/2024/05/story", NOW).body
 
 
 def tree_with(paragraphs: list[str], teasers: int = 0) -> lxml.html.HtmlElement:
