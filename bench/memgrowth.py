@@ -169,8 +169,10 @@ def report(sizes: list[int], outs: list[Path], top: int) -> str:
     extra = sizes[-1] - sizes[0]
     rows = growth(outs[0], outs[-1])
     total = sum(r[1] for r in rows)
-    lines.append(f"growth of the traced peak, {sizes[0]} -> {sizes[-1]} pages: "
-                 f"{total / 2**20:+.2f} MB ({total / extra:+.0f} B per extra page)")
+    lines.append(
+        f"growth of the traced peak, {sizes[0]} -> {sizes[-1]} pages: "
+        f"{total / 2**20:+.2f} MB ({total / extra:+.0f} B per extra page)"
+    )
     lines.append(f"  {'MB':>7} {'B/page':>7} {'blocks':>8}  project frame  <-  allocation site")
     for (owner, site), size, count in rows[:top]:
         lines.append(

@@ -17,8 +17,8 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 from scrapy.spiders import Spider
 
-from crawler.extraction.options import SiteOverrides
 from crawler.crawllock import lock_problem
+from crawler.extraction.options import SiteOverrides
 from crawler.pool import ExtractionPool
 from crawler.progress import CrawlCounts, crawl_label
 from crawler.storage import DatabaseUnavailable, open_database

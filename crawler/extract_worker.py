@@ -19,8 +19,8 @@ from typing import Any
 from crawler.extraction import ExtractionError, extract_article
 from crawler.extraction.decode import decode_document, parse_document
 from crawler.extraction.links import page_links
-from crawler.pool import PageTask, without_tracking
 from crawler.minhash import sign_body
+from crawler.pool import PageTask, without_tracking
 
 #: Pages between two hand-backs of freed heap memory to the system ...
 _TRIM_EVERY = 10

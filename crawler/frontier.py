@@ -67,6 +67,7 @@ from crawler.request_records import (
     request_record,
 )
 from crawler.storage import BatchWriter, Database, DatabaseUnavailable, StorageDown, open_database
+from crawler.storage.engine import first_line
 from crawler.storage.frontier import (
     DONE,
     FAILED,
@@ -79,7 +80,6 @@ from crawler.storage.frontier import (
     frontier_key,
     open_pass,
 )
-from crawler.storage.engine import first_line
 from crawler.storage.writer import TRANSIENT
 
 if TYPE_CHECKING:
@@ -408,10 +408,9 @@ class FrontierRecorder:
         its validators read it, so it is done. `ConditionalRequestMiddleware` ends such a
         request with ``IgnoreRequest`` from ``process_response``, which no downloader
         middleware's ``process_exception`` sees, so it is recorded here, when it arrives."""
-        if response.status == 304 and request.meta.get(CONDITIONAL_META):
-            if self._tracked(request):
-                self._release(request)
-                self._finish(request, DONE, "dropped: not modified")
+        if response.status == 304 and request.meta.get(CONDITIONAL_META) and self._tracked(request):
+            self._release(request)
+            self._finish(request, DONE, "dropped: not modified")
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         if isinstance(item, ArticleItem):
@@ -544,4 +543,3 @@ class FrontierRecorder:
                 logger.warning("frontier %s: %s; retrying", self.scope, exc)
                 time.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
-

@@ -85,8 +85,8 @@ CRAWLER_DB_RETRIES = 6
 CRAWLER_DB_RETRY_BACKOFF = 0.5
 CRAWLER_DB_BUSY_TIMEOUT = 30.0
 
-DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
-SPIDER_MIDDLEWARES: dict[str, int] = {}
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {}
+SPIDER_MIDDLEWARES: dict[str, int | None] = {}
 
 # --- hostile web: scope, SSRF, drops (crawler/net, crawler/middlewares) -------------
 # Hosts trusted whatever their address, besides the hosts of the start requests.

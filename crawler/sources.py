@@ -303,4 +303,3 @@ def selector_problem(selector: str) -> str | None:
         kind = "XPath" if selector.lstrip().startswith(("/", "(")) else "CSS selector"
         return f"bad {kind} {selector!r}: {exc}"
     return None
-

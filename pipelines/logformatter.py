@@ -27,7 +27,8 @@ class ArticleLogFormatter(LogFormatter):
         self, item: Any, response: Response | Failure | None, spider: Spider
     ) -> LogFormatterResult:
         result = super().scraped(item, response, spider)
-        return {**result, "args": {**result["args"], "item": describe(item)}}
+        args = dict(result["args"]) if isinstance(result["args"], dict) else {}
+        return {**result, "args": {**args, "item": describe(item)}}
 
     def dropped(
         self,

@@ -14,9 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crawler.minhash import minhash_signature
 from crawler.storage import open_database
 from crawler.storage.migrate import head_revision
-from crawler.minhash import minhash_signature
 
 REPO = Path(__file__).resolve().parents[1]
 

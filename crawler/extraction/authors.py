@@ -224,9 +224,12 @@ def _name_beside_date(text: str) -> bool:
 def _without_agency_credit(authors: tuple[str, ...]) -> tuple[str, ...]:
     """``Von David Hutzler, dpa``: an agency named last after people's full names is where
     they work, not a second author (``det/dpa`` keeps both: initials are no full name)."""
-    if len(authors) > 1 and authors[-1].casefold() in NEWS_AGENCIES:
-        if all(" " in name and not is_organisation_byline(name) for name in authors[:-1]):
-            return authors[:-1]
+    if (
+        len(authors) > 1
+        and authors[-1].casefold() in NEWS_AGENCIES
+        and all(" " in name and not is_organisation_byline(name) for name in authors[:-1])
+    ):
+        return authors[:-1]
     return authors
 
 

@@ -198,9 +198,7 @@ def _in_page_offset(chosen: ParsedDate, reads: list[_Read]) -> ParsedDate:
     return chosen
 
 
-def _on_printed_day(
-    chosen: ParsedDate, reads: list[_Read], day_in_url: date | None
-) -> ParsedDate:
+def _on_printed_day(chosen: ParsedDate, reads: list[_Read], day_in_url: date | None) -> ParsedDate:
     """A UTC instant shown on the day the page prints for it (see `choose_date`), unless a
     printed date names its UTC day. Only visible dates and the URL count as printed: a
     date-only meta tag or trafilatura's day may be the same UTC instant cut to its date."""

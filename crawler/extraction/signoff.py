@@ -56,9 +56,12 @@ def _ends_its_container(paragraph: lxml.html.HtmlElement) -> bool:
     if (paragraph.tail or "").strip():
         return False
     for sibling in paragraph.itersiblings():
-        if isinstance(sibling.tag, str) and sibling.tag not in ("br", "script", "style"):
-            if " ".join(sibling.text_content().split()) or sibling.tag in ("img", "figure"):
-                return False
+        if (
+            isinstance(sibling.tag, str)
+            and sibling.tag not in ("br", "script", "style")
+            and (" ".join(sibling.text_content().split()) or sibling.tag in ("img", "figure"))
+        ):
+            return False
         if (sibling.tail or "").strip():
             return False
     before = sum(

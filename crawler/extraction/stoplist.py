@@ -44,9 +44,7 @@ class StopwordTable:
 
 def all_stopwords() -> StopwordTable:
     """Every justext list, in one table."""
-    return StopwordTable(
-        word for language in get_stoplists() for word in get_stoplist(language)
-    )
+    return StopwordTable(word for language in get_stoplists() for word in get_stoplist(language))
 
 
 _justext_define_stoplist = justext.core.define_stoplist
@@ -70,9 +68,9 @@ def use_all_stopwords() -> StopwordTable:
     Called at import of the extraction engine: the table is built once in the process that
     forks the extraction workers and shared by them.
     """
-    table = trafilatura.external.JT_STOPLIST
+    table: object = trafilatura.external.JT_STOPLIST
     if not isinstance(table, StopwordTable):
         table = all_stopwords()
-        trafilatura.external.JT_STOPLIST = table
+        trafilatura.external.JT_STOPLIST = table  # type: ignore[assignment]
     justext.core.define_stoplist = _define_stoplist
     return table

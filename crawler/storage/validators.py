@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-
-from collections.abc import Iterable
 
 import sqlalchemy as sa
 

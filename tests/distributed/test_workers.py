@@ -105,9 +105,7 @@ class Shared:
     def wait_until_holding(self, worker: Worker, also: Callable[[], bool] = lambda: True) -> None:
         """Wait until ``worker`` waits for a held answer (so holds a request it cannot finish)
         and ``also``."""
-        wait_for(
-            lambda: bool(self.sites.held()) and also(), worker, 90, "a held request, and more"
-        )
+        wait_for(lambda: bool(self.sites.held()) and also(), worker, 90, "a held request, and more")
 
     def kill(self, worker: Worker) -> int:
         """SIGKILL ``worker``; once Redis has dropped its connections (so has run everything

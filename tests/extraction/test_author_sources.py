@@ -156,9 +156,7 @@ def test_an_author_meta_tag_wins_over_the_twitter_label() -> None:
         '<meta name="twitter:label1" content="Written by">'
         '<meta name="twitter:data1" content="admin">'
     )
-    assert read_meta_tags(_tree("<p>x</p>", head), "https://example.org/a").authors == (
-        "Jane Doe",
-    )
+    assert read_meta_tags(_tree("<p>x</p>", head), "https://example.org/a").authors == ("Jane Doe",)
 
 
 @pytest.mark.parametrize(
@@ -222,9 +220,7 @@ def test_the_publisher_beside_an_account_name_goes_once_the_name_is_printed() ->
 
 def test_entities_in_trafilaturas_author_are_decoded_before_splitting_at_semicolons() -> None:
     traf = {"author": "Redacci&oacute;n Diario Pagina Siete"}
-    assert _metadata("<h1>Pier closes</h1>" + TEXT, traf=traf) == (
-        "Redacción Diario Pagina Siete",
-    )
+    assert _metadata("<h1>Pier closes</h1>" + TEXT, traf=traf) == ("Redacción Diario Pagina Siete",)
 
 
 def test_the_sign_off_is_the_last_resort() -> None:
@@ -239,10 +235,7 @@ def test_the_sign_off_is_the_last_resort() -> None:
     "site_name", ["Lübecker Nachrichten", "LN - Lübecker Nachrichten", "LN | Lübecker Nachrichten"]
 )
 def test_the_publications_initials_are_no_author_beside_a_signed_name(site_name: str) -> None:
-    head = (
-        f'<meta property="og:site_name" content="{site_name}">'
-        '<meta name="author" content="LN">'
-    )
+    head = f'<meta property="og:site_name" content="{site_name}"><meta name="author" content="LN">'
     signed = f"<article><h1>Pier closes</h1>{TEXT}{TEXT}<p><em>Von Cosima Künzel</em></p></article>"
     assert _metadata(signed, head) == ("Cosima Künzel",)
     assert _metadata(f"<article><h1>Pier closes</h1>{TEXT}</article>", head) == ("LN",)

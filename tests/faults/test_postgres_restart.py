@@ -110,8 +110,9 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Crawl]]:
 def wait_for_articles(server: SiteServer, crawl: Crawl, articles: int) -> None:
     """Wait until the site served ``articles`` article requests; fail if the crawl ends first."""
     wait_until(
-        lambda: crawl.process.poll() is not None
-        or article_requests(server.request_log()) >= articles,
+        lambda: (
+            crawl.process.poll() is not None or article_requests(server.request_log()) >= articles
+        ),
         180,
         f"{articles} article requests",
     )

@@ -15,6 +15,7 @@ from tests.hostile.pages import TEXTS
 FETCHED = datetime(2026, 3, 29, 11, 0, tzinfo=UTC)
 URL = "http://news.example/story/harbour-pier"
 
+
 def _article(date_html: str, head: str = "", options: ExtractionOptions | None = None):
     paragraphs = "".join(f"<p>{p}</p>" for p in TEXTS["en"] * 2)
     html = (

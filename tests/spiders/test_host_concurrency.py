@@ -154,4 +154,3 @@ def test_open_requests_per_host_stay_within_the_limit_with_a_redis_frontier(
             if keys:
                 client.delete(*keys)
     _assert_bounded(hosts, 2)
-

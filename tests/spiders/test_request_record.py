@@ -43,6 +43,8 @@ def test_a_method_of_another_spider_falls_back_to_scrapys_search():
 def test_a_recorded_request_is_rebuilt_with_its_callback():
     spider = _NewsSpider()
     request = Request("https://n.test/a", callback=spider.parse_article, priority=3)
-    entry = Requeued(url="https://n.test/a", kind="article", request=request_record(request, spider))
+    entry = Requeued(
+        url="https://n.test/a", kind="article", request=request_record(request, spider)
+    )
     rebuilt = rebuild_request(entry, spider)
     assert rebuilt.callback == spider.parse_article and rebuilt.priority == 3

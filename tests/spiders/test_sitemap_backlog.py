@@ -18,7 +18,7 @@ from crawler.siteserver import SiteServer
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "run_spider.py"
 PER_CHILD = 30
-WORDS = (
+WORDS = (  # noqa: SIM905 - a word list reads better as text
     "harbour ferry council budget school river bridge market season museum library station "
     "festival weather storm rescue crew island coast road tunnel hospital election mayor "
     "teachers students parents shipping container terminal fishermen quota wind farm tourists"

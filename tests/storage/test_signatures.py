@@ -7,8 +7,8 @@ import dataclasses
 import sqlalchemy as sa
 
 from crawler.items import ArticleItem
-from crawler.storage import Database
 from crawler.minhash import minhash_signature, sign_body
+from crawler.storage import Database
 from crawler.storage.models import ArticleRow, LshBand, table
 from crawler.storage.neardup import band_keys
 from tests.storage.builders import body_text, make_item
