@@ -22,7 +22,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pages import BENCHMARK_DIR, CONTENT_TYPE, CRAWL_OPTIONS, PageSet, article_path
+from crawl_options import CRAWL_OPTIONS
+from pages import BENCHMARK_DIR, CONTENT_TYPE, PageSet, article_path
 
 from crawler.items import Article
 from crawler.pool import ExtractionFailed, ExtractionPool, Outcome, PageTask

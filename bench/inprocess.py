@@ -21,7 +21,8 @@ from typing import Any
 
 import trafilatura
 from cpu import CpuPerPage, summary
-from pages import CONTENT_TYPE, CRAWL_OPTIONS, PageSet, article_path
+from crawl_options import CRAWL_OPTIONS
+from pages import CONTENT_TYPE, PageSet, article_path
 
 from crawler.extraction import ExtractionError, extract_article
 

@@ -24,17 +24,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.extraction.options import ExtractionOptions
-
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARK_DIR = REPO.parent / "shared" / "bench" / "article-extraction-benchmark"
 #: Articles per listing page and per child sitemap.
 PER_LISTING = 100
 PER_SITEMAP = 1000
 CONTENT_TYPE = "text/html; charset=utf-8"
-#: How the bench's sitemap crawl extracts (a sitemap spider follows no page links), and so
-#: the ceiling and the one-process figures too.
-CRAWL_OPTIONS = ExtractionOptions(collect_links=False)
 
 _SKIPPED = re.compile(
     r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>", re.S | re.I
