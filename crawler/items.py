@@ -53,7 +53,8 @@ class Article:
         provenance: for each metadata field set, the layer that gave it.
         flags: notes on doubtful values (``date_ambiguous``, ``encoding_replaced``,
             ``encoding_conflict``, ``deep_nesting``, ...).
-        links: absolute http(s) links found on the page (for the spiders; not stored).
+        links: absolute http(s) links found on the page, when the options collect them (for
+            the site spider; not stored).
         signature: the body's near-duplicate signature, made where the page was extracted
             (for storage, which makes its own when it is absent or of another body).
     """
