@@ -2,7 +2,8 @@
 
 Product settings (AutoThrottle on, 20 s download timeout, three retries); the hostile host
 hangs or drips on every request. Throughput is the healthy server's own count of requests
-per second, from its first to its last hit, solo and then mixed with the hostile URLs.
+per second, from its first to its last hit, solo and then mixed with the hostile URLs; the
+best of two rounds of each.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import pytest
 
 PRODUCT = {"AUTOTHROTTLE_ENABLED": "True", "DOWNLOAD_TIMEOUT": "20", "RETRY_TIMES": "3"}
+#: Solo and mixed crawls alternate this many times; each side keeps its best rate, so that
+#: one slow moment of a shared 2-core machine does not decide (one round takes ~70 s).
+ROUNDS = 2
 
 
 def _rate(server) -> float:
@@ -26,11 +30,15 @@ def test_a_healthy_host_keeps_its_throughput_beside_a_hostile_one(make_server, r
     bad += [hostile.url(f"/slowloris?n={i}") for i in range(20)]
     mixed = [url for pair in zip(bad, good, strict=False) for url in pair] + good[len(bad) :]
 
-    run_crawl(good, settings=PRODUCT, follow=False, timeout=300)
-    solo = _rate(healthy)
-    healthy.hits.clear()
-    run = run_crawl(mixed, settings=PRODUCT, follow=False, timeout=400)
-    beside = _rate(healthy)
+    solo = beside = 0.0
+    for _ in range(ROUNDS):
+        healthy.hits.clear()
+        run_crawl(good, settings=PRODUCT, follow=False, timeout=300)
+        solo = max(solo, _rate(healthy))
+        healthy.hits.clear()
+        hostile.hits.clear()
+        run = run_crawl(mixed, settings=PRODUCT, follow=False, timeout=400)
+        beside = max(beside, _rate(healthy))
 
     print(
         f"healthy host: solo {solo:.1f} pages/s, beside the hostile host {beside:.1f} "
