@@ -116,7 +116,8 @@ class ArticleItem:
 
     ``requested_url`` is the URL the spider asked for (before redirects), recorded as a
     URL variant; ``source`` names the sources-file entry (or ``None`` for ad-hoc crawls).
-    ``canonical_url`` is filled in by the normalize pipeline.
+    ``canonical_url`` is filled in by the normalize pipeline, ``content_hash`` (the body's
+    `crawler.storage.neardup.content_hash`) by the dedupe pipeline for storage to reuse.
     """
 
     article: Article
@@ -124,6 +125,7 @@ class ArticleItem:
     source: str | None = None
     canonical_url: str | None = None
     extractor_version: str = ""
+    content_hash: str | None = None
 
 
 def _iso(value: datetime | None) -> str | None:

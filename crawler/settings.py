@@ -49,6 +49,7 @@ SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 CONCURRENT_ITEMS = 8
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+STATS_CLASS = "crawler.stats.CrawlStats"
 
 # --- bounds on what one response may cost --------------------------------------
 DOWNLOAD_TIMEOUT = 20

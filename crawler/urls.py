@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from tldextract import TLDExtract
@@ -39,7 +39,13 @@ def canonicalize_url(url: str) -> str:
     query sorted, percent-encoding normalized, dot segments resolved, empty path as ``/``.
     Non-http(s) URLs are returned stripped and otherwise unchanged.
     """
-    url = url.strip()
+    return _canonical(url.strip())
+
+
+@lru_cache(maxsize=1024)
+def _canonical(url: str) -> str:
+    """`canonicalize_url` of a stripped URL; remembered for the last 1,024 URLs, since the
+    frontier, the incremental check, the pipelines and storage each ask for a page's."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         return url

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -53,7 +54,8 @@ class DedupePipeline:
             return item
         canonical_url = item.canonical_url or item.article.url
         canonical = _digest(canonical_url)
-        body = _digest(content_hash(item.article.body))
+        hashed = content_hash(item.article.body)
+        body = _digest(hashed)
         urls = set(map(_digest, {canonical_url, item.article.url, item.requested_url}))
         previous = self._seen.get(canonical)
         if previous is not None:
@@ -67,7 +69,7 @@ class DedupePipeline:
         self._seen[canonical] = body + b"".join(sorted(urls))
         if len(self._seen) > self.memory:
             self._seen.popitem(last=False)
-        return item
+        return replace(item, content_hash=hashed)
 
 
 def _digest(text: str) -> bytes:

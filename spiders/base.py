@@ -201,7 +201,7 @@ class NewsSpider(scrapy.Spider):
         redirects = response.request.meta.get("redirect_urls") if response.request else None
         requested = redirects[0] if redirects else response.url
         return ArticleItem(
-            article=dataclasses.replace(article, links=()),
+            article=dataclasses.replace(article, links=()) if article.links else article,
             requested_url=requested,
             source=self.source,
             extractor_version=EXTRACTOR_VERSION,

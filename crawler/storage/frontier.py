@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -208,16 +209,6 @@ def _add_pending(
     pending: dict[str, tuple[str, str, dict[str, Any] | None]],
     now: datetime,
 ) -> None:
-    insert = dialect_insert(conn, FRONTIER)
-    recycled = {
-        name: insert.excluded[name]
-        for name in ("url", "kind", "state", "epoch", "attempts", "request", "run_id", "updated_at")
-    }
-    statement = insert.on_conflict_do_update(
-        index_elements=["scope", "url_key"],
-        set_={**recycled, "last_error": None, "lease_expires_at": None},
-        where=FRONTIER.c.epoch != insert.excluded.epoch,
-    )
     rows = [
         {
             **_row(current, key, url, kind, PENDING, now),
@@ -226,7 +217,22 @@ def _add_pending(
         }
         for key, (url, kind, request) in pending.items()
     ]
-    conn.execute(statement, rows)
+    conn.execute(_add_pending_statement(conn.dialect.name), rows)
+
+
+@cache
+def _add_pending_statement(dialect: str) -> Any:
+    """The upsert of `_add_pending` (built once: ``excluded`` makes a copy of every column)."""
+    insert = dialect_insert(dialect, FRONTIER)
+    recycled = {
+        name: insert.excluded[name]
+        for name in ("url", "kind", "state", "epoch", "attempts", "request", "run_id", "updated_at")
+    }
+    return insert.on_conflict_do_update(
+        index_elements=["scope", "url_key"],
+        set_={**recycled, "last_error": None, "lease_expires_at": None},
+        where=FRONTIER.c.epoch != insert.excluded.epoch,
+    )
 
 
 def _mark_started(
@@ -256,8 +262,18 @@ def _mark_finished(
     finished: dict[str, tuple[str, str, str, str | None]],
     now: datetime,
 ) -> None:
-    insert = dialect_insert(conn, FRONTIER)
-    statement = insert.on_conflict_do_update(
+    rows = [
+        {**_row(current, key, url, kind, state, now), "last_error": error}
+        for key, (url, kind, state, error) in finished.items()
+    ]
+    conn.execute(_mark_finished_statement(conn.dialect.name), rows)
+
+
+@cache
+def _mark_finished_statement(dialect: str) -> Any:
+    """The upsert of `_mark_finished`, built once per dialect."""
+    insert = dialect_insert(dialect, FRONTIER)
+    return insert.on_conflict_do_update(
         index_elements=["scope", "url_key"],
         set_={
             **{n: insert.excluded[n] for n in ("state", "last_error", "epoch", "run_id")},
@@ -265,11 +281,6 @@ def _mark_finished(
             "updated_at": insert.excluded.updated_at,
         },
     )
-    rows = [
-        {**_row(current, key, url, kind, state, now), "last_error": error}
-        for key, (url, kind, state, error) in finished.items()
-    ]
-    conn.execute(statement, rows)
 
 
 def _row(current: Pass, key: str, url: str, kind: str, state: str, now: datetime) -> dict[str, Any]:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import operator
-import re
 import unicodedata
 from dataclasses import dataclass
 
 from crawler.items import BodySignature
 from crawler.lsh import DEFAULT_LSH, LshParams, body_digest, body_words
-
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +25,11 @@ class Fingerprint:
 
 
 def normalize_body(body: str) -> str:
-    """The body as hashed: NFC, whitespace runs collapsed to one space, trimmed."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", body)).strip()
+    """The body as hashed: NFC, whitespace runs collapsed to one space, trimmed.
+
+    (``str.split`` knows the same whitespace as ``\\s`` and costs a third of the regex.)
+    """
+    return " ".join(unicodedata.normalize("NFC", body).split())
 
 
 def content_hash(body: str) -> str:
@@ -62,10 +62,14 @@ def band_keys(signature: bytes, params: LshParams = DEFAULT_LSH) -> tuple[int, .
 
 
 def fingerprint(
-    body: str, params: LshParams = DEFAULT_LSH, signed: BodySignature | None = None
+    body: str,
+    params: LshParams = DEFAULT_LSH,
+    signed: BodySignature | None = None,
+    hashed: str | None = None,
 ) -> Fingerprint:
     """Content hash, packed signature and band keys of one body.
 
+    The content hash is ``hashed`` when given (the body's `content_hash`, made earlier).
     The signature is ``signed``'s when it was made from this very body with the default shape,
     else made here (importing numpy).
     """
@@ -75,7 +79,7 @@ def fingerprint(
         from crawler.minhash import packed_signature
 
         signature = packed_signature(body, params)
-    return Fingerprint(content_hash(body), signature, band_keys(signature, params))
+    return Fingerprint(hashed or content_hash(body), signature, band_keys(signature, params))
 
 
 def estimated_jaccard(a: bytes, b: bytes) -> float:

@@ -52,7 +52,9 @@ def prepare(item: ArticleItem) -> Incoming:
         urls.append(clean_text(article.canonical_url))
     variants = {url_key(u): u for u in urls if u}
     body = clean_text(article.body)
-    fp = fingerprint(body, signed=article.signature)
+    # The dedupe pipeline hashed the body already (unless sanitising changed it since).
+    hashed = item.content_hash if body == article.body else None
+    fp = fingerprint(body, signed=article.signature, hashed=hashed)
     published, published_offset = _utc_and_offset(article.published_at)
     modified, modified_offset = _utc_and_offset(article.modified_at)
     values: dict[str, Any] = {

@@ -40,10 +40,11 @@ def write_transaction(engine: sa.Engine, lock: str | None = None) -> Iterator[sa
             yield conn
 
 
-def dialect_insert(conn: sa.Connection, table: sa.Table) -> Any:
-    """The dialect's INSERT, which has ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+def dialect_insert(conn: sa.Connection | str, table: sa.Table) -> Any:
+    """The INSERT of the connection's dialect (or the dialect named), which has
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
+    name = conn if isinstance(conn, str) else conn.dialect.name
+    return (postgresql if name == "postgresql" else sqlite).insert(table)
 
 
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from crawler.storage.neardup import content_hash, estimated_jaccard, fingerprint, shingles
+from crawler.storage.records import prepare
 from crawler.urls import canonicalize_url, is_tracking_param, same_site, site_of, url_key
-from tests.storage.builders import body_text
+from tests.storage.builders import body_text, make_item
 
 
 @pytest.mark.parametrize(
@@ -60,6 +62,18 @@ def test_content_hash_ignores_whitespace_only() -> None:
     body = body_text(1)
     assert content_hash(body) == content_hash("  " + body.replace(" ", "\n \t"))
     assert content_hash(body) != content_hash(body.replace("0", "1", 1))
+
+
+def test_storage_reuses_the_dedupe_pipelines_hash_only_for_the_body_it_stores() -> None:
+    body = body_text(1)
+    hashed = replace(make_item("https://example.com/a", body), content_hash="f" * 64)
+    assert prepare(hashed).fingerprint.content_hash == "f" * 64
+    # Sanitising drops the NUL: the stored body is not the one hashed, so it is hashed again.
+    dirty = replace(make_item("https://example.com/a", body + "\x00"), content_hash="f" * 64)
+    assert prepare(dirty).fingerprint.content_hash == content_hash(body)
+    assert prepare(make_item("https://example.com/a", body)).fingerprint.content_hash == (
+        content_hash(body)
+    )
 
 
 def test_similarity_of_edited_copies_and_of_different_texts() -> None:
