@@ -164,6 +164,26 @@ DOWNLOADER_MIDDLEWARES.update(
     }
 )
 SPIDER_MIDDLEWARES.update({"crawler.middlewares.incremental.KnownPageMiddleware": 30})
+# Scrapy 2.19 starts, in every crawl, an HTTP server that runs Python code sent to it (its
+# token in a file under the user's state directory), and imports aiohttp for it: 10 MB of
+# the crawl process. A crawler for unattended jobs runs without it, as without telnet.
+# Scrapy imports every key of EXTENSIONS, even one set to None, so it leaves Scrapy's base
+# list, which is otherwise this (tests/test_settings.py compares the two).
+EXTENSIONS_BASE = {
+    f"scrapy.extensions.{path}": 0
+    for path in (
+        "corestats.CoreStats",
+        "logcount.LogCount",
+        "telnet.TelnetConsole",
+        "memusage.MemoryUsage",
+        "memdebug.MemoryDebugger",
+        "closespider.CloseSpider",
+        "feedexport.FeedExporter",
+        "logstats.LogStats",
+        "spiderstate.SpiderState",
+        "throttle.AutoThrottle",
+    )
+}
 EXTENSIONS: dict[str, int] = {}
 # Secrets (passwords in settings, URLs and the proxy environment) are masked in every log
 # line, including Scrapy's "Overridden settings" (crawler/net/redaction.py).

@@ -1,10 +1,11 @@
 """What the crawl process imports: not the extraction engine (the workers run it), nor numpy
 (the workers make the MinHash signatures), nor Alembic (a database behind the newest schema is
-migrated by a child process), nor Redis without a shared frontier, nor scipy.
+migrated by a child process), nor Redis without a shared frontier, nor scipy, nor aiohttp
+(Scrapy's remote-control server, which runs code sent to it, is not among the extensions).
 
 Each of these costs the crawl process resident memory on every crawl (scipy alone ~45 MB,
-numpy ~15 MB, Alembic with Mako and Pygments ~11 MB, Redis ~6 MB); issue 8 bounds that
-process at 200 MB.
+numpy ~15 MB, Alembic with Mako and Pygments ~11 MB, aiohttp ~10 MB, Redis ~6 MB); issue 8
+bounds that process at 200 MB.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ NOT_IN_THE_CRAWL_PROCESS = (
     "pygments",
     "redis",
     "scrapy_redis",
+    "aiohttp",
 )
 
 SCRIPT = f"""
