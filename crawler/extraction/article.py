@@ -137,28 +137,40 @@ def _above_headline(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
     if headline is None:
         return ()
     ancestors = set(headline.iterancestors())
+    known: dict[lxml.html.HtmlElement, str | None] = {}
     found: list[str] = []
     for count, element in enumerate(tree.iter(lxml.etree.Element)):
         if element is headline or count > _ABOVE_HEADLINE_ELEMENTS:
             break
         if element not in ancestors and element.tag not in ("script", "style", "head"):
-            text = _short_text(element, _ABOVE_HEADLINE_CHARS)
-            if text:
+            raw = _bounded_text(element, _ABOVE_HEADLINE_CHARS * 4, known)
+            text = " ".join(raw.split()) if raw else ""
+            if text and len(text) <= _ABOVE_HEADLINE_CHARS:
                 found.append(text)
     return tuple(dict.fromkeys(found))
 
 
-def _short_text(element: lxml.html.HtmlElement, limit: int) -> str | None:
-    """The element's text when it has at most ``limit`` characters (read no further)."""
-    parts: list[str] = []
-    size = 0
-    for part in element.itertext():
-        size += len(part)
-        if size > limit * 4:
-            return None
-        parts.append(part)
-    text = " ".join("".join(parts).split())
-    return text if len(text) <= limit else None
+def _bounded_text(
+    element: lxml.html.HtmlElement, limit: int, known: dict[lxml.html.HtmlElement, str | None]
+) -> str | None:
+    """The element's text when it has at most ``limit`` characters (read no further), else
+    None; ``known`` keeps each element's answer, so nested elements are read once."""
+    if element in known:
+        return known[element]
+    parts = [element.text or ""]
+    size = len(parts[0])
+    for child in element:
+        inner = _bounded_text(child, limit, known) if isinstance(child.tag, str) else ""
+        if inner is None:
+            size = limit + 1
+            break
+        parts += (inner, child.tail or "")
+        size += len(inner) + len(parts[-1])
+        if size > limit:
+            break
+    text = "".join(parts) if size <= limit else None
+    known[element] = text
+    return text
 
 
 def _summaries(tree: lxml.html.HtmlElement, description: str | None) -> tuple[str, ...]:

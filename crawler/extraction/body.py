@@ -180,6 +180,8 @@ def count_words(text: str) -> int:
     """Words in ``text``: whitespace-separated tokens, where Han and kana count as one word
     per two characters (rounded up per token), so Chinese and Japanese are not one "word"
     per sentence. Text without Han or kana counts exactly as ``len(text.split())``."""
+    if not _CJK_CHAR.search(text):
+        return len(text.split())
     words = 0
     for token in text.split():
         cjk = len(_CJK_CHAR.findall(token))

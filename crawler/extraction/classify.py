@@ -65,7 +65,7 @@ _MAX_TEASERS = 4
 #: A body whose text is mostly link text is a list of teasers.
 _MAX_LINK_SHARE = 0.35
 #: Headings that may lead a teaser: an h2/h3/h4 holding a link.
-_LINKED_HEADINGS = "//*[self::h2 or self::h3 or self::h4][.//a[@href]]"
+_LINKED_HEADINGS = lxml.etree.XPath(" | ".join(f"//{h}[.//a[@href]]" for h in ("h2", "h3", "h4")))
 #: A teaser's headline is (almost) all link text.
 _HEADLINE_LINK_SHARE = 0.8
 #: This many sibling blocks of one shape, each led by a linked headline, are a teaser list.
@@ -140,7 +140,7 @@ def _teaser_blocks(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     """Blocks of a teaser list: at least `_MIN_TEASER_BLOCKS` siblings with the same tag and
     class, each led by a linked headline and holding only a short summary besides."""
     groups: dict[tuple[Any, str, str | None], set[lxml.html.HtmlElement]] = {}
-    for heading in tree.xpath(_LINKED_HEADINGS):
+    for heading in _LINKED_HEADINGS(tree):
         if share_of_links(heading, "a") < _HEADLINE_LINK_SHARE:
             continue
         block = _teaser_of(heading)

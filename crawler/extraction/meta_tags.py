@@ -52,8 +52,8 @@ _LANGUAGE_KEYS = ("content-language", "dc.language", "language", "og:locale", "i
 
 _METAS = etree.XPath("//meta[@content or @value or @datetime]")
 _MICRODATA = etree.XPath(
-    ".//*[not(self::meta)][@itemprop='datePublished' or @itemprop='dateModified' or "
-    "@itemprop='dateCreated' or @itemprop='author' or @itemprop='creator']"
+    ".//*[@itemprop][not(self::meta)][@itemprop='datePublished' or @itemprop='dateModified'"
+    " or @itemprop='dateCreated' or @itemprop='author' or @itemprop='creator']"
 )
 _WORK_SCOPE = (
     "[contains(@itemtype, 'Article') or contains(@itemtype, 'Posting')"
@@ -99,7 +99,7 @@ def read_meta_tags(tree: lxml.html.HtmlElement, page_url: str) -> MetaFacts:
         content = " ".join((content or "").split())
         if key and content:
             values.setdefault(key, []).append(content[:2000])
-    for element in _microdata(tree):
+    for element in _microdata(tree, main):
         key = element.get("itemprop", "").lower()
         values.setdefault(key, []).append(_microdata_value(element, key))
 
@@ -139,13 +139,13 @@ def _labelled_authors(values: dict[str, list[str]]) -> tuple[str, ...]:
     return ()
 
 
-def _microdata(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    """Microdata dates and authors of the page's own work (its first ``Article``-like
-    ``itemscope``), not of works nested in it (teasers, citations)."""
-    scopes = _MAIN_SCOPE(tree)
-    if not scopes:
+def _microdata(
+    tree: lxml.html.HtmlElement, main: lxml.html.HtmlElement | None
+) -> list[lxml.html.HtmlElement]:
+    """Microdata dates and authors of the page's own work ``main`` (its first
+    ``Article``-like ``itemscope``), not of works nested in it (teasers, citations)."""
+    if main is None:
         return _MICRODATA(tree)[:MAX_TAGS]
-    main = scopes[0]
     own = []
     for element in _MICRODATA(main)[:MAX_TAGS]:
         scope = _OWN_SCOPE(element)

@@ -32,8 +32,9 @@ def recover_missing(tree: lxml.html.HtmlElement, blocks: tuple[Block, ...]) -> t
     real paragraph not yet in the body is added. Embedded posts: quoted tweets and Instagram
     posts between the first and the last body paragraph.
     """
-    known = {_key(block.text) for block in blocks}
-    body = _key(" ".join(block.text for block in blocks))
+    keys = [_key(block.text) for block in blocks]
+    known = set(keys)
+    body = " ".join(key for key in keys if key)  # the key of the whole body text
     index_of = {_anchor(b.text): i for i, b in enumerate(blocks) if len(b.text) >= _ANCHOR_CHARS}
     sources = {
         paragraph: index_of[key]

@@ -68,12 +68,11 @@ def page_states_day(tree: lxml.html.HtmlElement, url: str, day: date, context: D
         markup = etree.tostring(tree, encoding="unicode", method="html")
     except (ValueError, etree.LxmlError):
         return False
-    text = f"{url}\n{markup}\n{_TAG.sub(' ', markup)}".lower()
-    return states_day(text, day, context)
+    return states_day(f"{url}\n{markup}\n{_TAG.sub(' ', markup)}", day, context)
 
 
 def states_day(text: str, day: date, context: DateContext) -> bool:
-    """Whether lower-cased ``text`` prints ``day`` in full (see `page_states_day`)."""
+    """Whether ``text`` prints ``day`` in full (see `page_states_day`)."""
     year = str(day.year)
     budget = _Budget()
     for match in _matches(text, year, budget):
@@ -98,9 +97,19 @@ def states_day(text: str, day: date, context: DateContext) -> bool:
 
 
 def _matches(text: str, year: str, budget: _Budget) -> Iterator[re.Match[str]]:
-    """Date-shaped matches naming ``year`` (or its last two digits), within the budget."""
+    """Date-shaped matches naming ``year`` (or its last two digits), within the budget.
+
+    Named dates are matched in ``text`` lower-cased, all-digit ones in ``text`` as it is
+    (lower-casing changes no digit or separator, so they match the same): a page whose
+    day is found in digits is never lower-cased.
+    """
+    lowered = ""
     for pattern in (_YMD, _COMPACT, *NAMED_DATES, _NUMERIC):
-        for match in pattern.finditer(text):
+        searched = text
+        if pattern in NAMED_DATES:
+            lowered = lowered or text.lower()
+            searched = lowered
+        for match in pattern.finditer(searched):
             budget.matches -= 1
             if budget.matches < 0:
                 return

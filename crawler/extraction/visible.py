@@ -22,11 +22,11 @@ from crawler.extraction.dates import (
     read_date,
 )
 from crawler.extraction.page_regions import (
-    AUTHOR_WORDS,
-    DATE_WORDS,
     Teasers,
     datelines,
     find_headline,
+    has_author_hint,
+    has_date_hint,
     hinted,
     hinted_inside,
     hints,
@@ -394,7 +394,7 @@ def _could_be_dateline(line: _Line) -> bool:
     words = len(line.text.split())
     if words <= 6 or line.element.tag == "time" or line.element.get("datetime"):
         return True
-    if any(word in hints(line.element) for word in DATE_WORDS):
+    if has_date_hint(line.element):
         return True
     return words <= 14 and not _SENTENCE_END.search(line.text)
 
@@ -402,8 +402,7 @@ def _could_be_dateline(line: _Line) -> bool:
 def _is_byline_line(line: _Line) -> bool:
     if _BYLINE_START.match(line.text) or is_organisation_byline(line.text):
         return True
-    words = hints(line.element)
-    return any(word in words for word in AUTHOR_WORDS)
+    return has_author_hint(line.element)
 
 
 def _first_line(element: lxml.html.HtmlElement) -> str:

@@ -32,6 +32,8 @@ DAY = date(2024, 5, 7)
         ("v1.07.05.2024", False),
         ("v107.05.2024", False),
         ("may 2024", False),
+        ("ON 7 MAY 2024", True),  # the text is lower-cased for month names
+        ("ID=20240507&", True),
     ],
 )
 def test_a_day_counts_only_as_a_whole_date(text: str, stated: bool) -> None:
