@@ -1,8 +1,9 @@
 """The extraction worker process: raw pages in from a pipe, articles or failure reasons out.
 
 Only worker processes import this module (and with it the extraction engine and numpy); the
-crawl process drives them through `crawler.pool`. An article leaves with its body's MinHash
-signature (`crawler.minhash`), so the crawl process stores it without making one.
+crawl process drives them through `crawler.pool`. An article leaves normalized
+(`crawler.normalize`) with its body's MinHash signature and content hash (`crawler.minhash`),
+so the crawl process stores it without doing any of that work.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from crawler.extraction import ExtractionError, extract_article
 from crawler.extraction.decode import decode_document, parse_document
 from crawler.extraction.links import page_links
 from crawler.minhash import sign_body
+from crawler.normalize import normalize_article
 from crawler.pool import PageTask, without_tracking
 
 #: Pages between two hand-backs of freed heap memory to the system ...
@@ -76,7 +78,10 @@ def _extract(task: PageTask) -> tuple[str, Any]:
         article = extract_article(
             task.body, task.url, task.fetched_at, task.options, content_type=task.content_type
         )
-        signature = sign_body(article.body) if article.is_article else None
+        if not article.is_article:
+            return "ok", dataclasses.replace(article, links=_links(article.links))
+        article = normalize_article(article)
+        signature = sign_body(article.body)
         return "ok", dataclasses.replace(article, links=_links(article.links), signature=signature)
     except ExtractionError as exc:
         return "error", (exc.reason, str(exc)[:300], True)

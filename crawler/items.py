@@ -19,11 +19,13 @@ class BodySignature:
     """A MinHash signature of an article body and the exact body it was made from.
 
     ``body_digest``: blake2b (16 bytes) of the body's UTF-8; ``minhash``: storage's packed
-    signature of that body (``crawler.storage.neardup``).
+    signature of that body (``crawler.storage.neardup``); ``content_hash``: the body's
+    `crawler.lsh.content_hash`.
     """
 
     body_digest: bytes
     minhash: bytes
+    content_hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class Article:
             the site spider; not stored).
         signature: the body's near-duplicate signature, made where the page was extracted
             (for storage, which makes its own when it is absent or of another body).
+        normalized: whether `crawler.normalize.normalize_article` made this article (the
+            extraction workers do; the normalize pipeline then has nothing to do).
     """
 
     url: str
@@ -82,6 +86,7 @@ class Article:
     flags: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
     signature: BodySignature | None = None
+    normalized: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form printed by ``crawler extract`` and ``crawler export`` (no links)."""
@@ -117,7 +122,7 @@ class ArticleItem:
     ``requested_url`` is the URL the spider asked for (before redirects), recorded as a
     URL variant; ``source`` names the sources-file entry (or ``None`` for ad-hoc crawls).
     ``canonical_url`` is filled in by the normalize pipeline, ``content_hash`` (the body's
-    `crawler.storage.neardup.content_hash`) by the dedupe pipeline for storage to reuse.
+    `crawler.lsh.content_hash`) by the dedupe pipeline for storage to reuse.
     """
 
     article: Article

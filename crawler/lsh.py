@@ -1,12 +1,13 @@
-"""The MinHash-LSH shape and what a signature is made of: shared by the extraction workers,
-which make signatures (`crawler.minhash`), and storage, which compares them (standard library
-only, so that neither side loads the other).
+"""The MinHash-LSH shape, what a signature is made of, and the body's content hash: shared by
+the extraction workers, which make signatures (`crawler.minhash`) and hashes, and storage, which
+compares them (standard library only, so that neither side loads the other).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _WORD = re.compile(r"\w+")
@@ -47,3 +48,13 @@ def body_words(body: str, max_words: int) -> list[str]:
     # Words average under 10 characters with their separators; the cut bounds the work.
     words: list[str] = _WORD.findall(body[: max_words * 32].casefold())
     return words[:max_words]
+
+
+def content_hash(body: str) -> str:
+    """sha256 hex of the body as NFC with whitespace runs as one space, trimmed: equal for
+    bodies that differ only in whitespace.
+
+    (``str.split`` knows the same whitespace as ``\\s`` and costs a third of the regex.)
+    """
+    text = " ".join(unicodedata.normalize("NFC", body).split())
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 
 from crawler.items import BodySignature
-from crawler.lsh import DEFAULT_LSH, LshParams, body_digest, body_words
+from crawler.lsh import DEFAULT_LSH, LshParams, body_digest, body_words, content_hash
 
 _MULTIPLIER = np.uint64(1_000_003)
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -62,8 +62,8 @@ def packed_signature(body: str, params: LshParams = DEFAULT_LSH) -> bytes:
 
 
 def sign_body(body: str) -> BodySignature:
-    """The signature storage would make of ``body`` (default shape), tied to that body."""
-    return BodySignature(body_digest(body), packed_signature(body))
+    """The signature and hash storage would make of ``body`` (default shape), tied to that body."""
+    return BodySignature(body_digest(body), packed_signature(body), content_hash(body))
 
 
 @cache

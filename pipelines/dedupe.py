@@ -19,8 +19,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import ArticleItem
-from crawler.storage.neardup import content_hash
+from crawler.items import Article, ArticleItem
+from crawler.lsh import body_digest, content_hash
 
 #: Pages remembered per crawl by default (about 180 bytes each).
 DEFAULT_MEMORY = 100_000
@@ -54,7 +54,7 @@ class DedupePipeline:
             return item
         canonical_url = item.canonical_url or item.article.url
         canonical = _digest(canonical_url)
-        hashed = content_hash(item.article.body)
+        hashed = _content_hash(item.article)
         body = _digest(hashed)
         urls = set(map(_digest, {canonical_url, item.article.url, item.requested_url}))
         previous = self._seen.get(canonical)
@@ -70,6 +70,14 @@ class DedupePipeline:
         if len(self._seen) > self.memory:
             self._seen.popitem(last=False)
         return replace(item, content_hash=hashed)
+
+
+def _content_hash(article: Article) -> str:
+    """The body's hash: its signature's when made from this body (by the extraction worker)."""
+    signed = article.signature
+    if signed is not None and signed.body_digest == body_digest(article.body):
+        return signed.content_hash
+    return content_hash(article.body)
 
 
 def _digest(text: str) -> bytes:

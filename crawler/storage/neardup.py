@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import operator
-import unicodedata
 from dataclasses import dataclass
 
 from crawler.items import BodySignature
-from crawler.lsh import DEFAULT_LSH, LshParams, body_digest, body_words
+from crawler.lsh import DEFAULT_LSH, LshParams, body_digest, body_words, content_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,19 +21,6 @@ class Fingerprint:
     content_hash: str
     signature: bytes
     band_keys: tuple[int, ...]
-
-
-def normalize_body(body: str) -> str:
-    """The body as hashed: NFC, whitespace runs collapsed to one space, trimmed.
-
-    (``str.split`` knows the same whitespace as ``\\s`` and costs a third of the regex.)
-    """
-    return " ".join(unicodedata.normalize("NFC", body).split())
-
-
-def content_hash(body: str) -> str:
-    """sha256 hex of the normalized body: equal for bodies that differ only in whitespace."""
-    return hashlib.sha256(normalize_body(body).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def shingles(body: str, size: int, max_words: int = DEFAULT_LSH.max_words) -> set[bytes]:
@@ -69,16 +55,15 @@ def fingerprint(
 ) -> Fingerprint:
     """Content hash, packed signature and band keys of one body.
 
-    The content hash is ``hashed`` when given (the body's `content_hash`, made earlier).
-    The signature is ``signed``'s when it was made from this very body with the default shape,
-    else made here (importing numpy).
+    Hash and signature are ``signed``'s when it was made from this very body with the default
+    shape; else the hash is ``hashed`` when given (the body's `content_hash`, made earlier)
+    and the signature is made here (importing numpy).
     """
     if signed is not None and params == DEFAULT_LSH and signed.body_digest == body_digest(body):
-        signature = signed.minhash
-    else:
-        from crawler.minhash import packed_signature
+        return Fingerprint(signed.content_hash, signed.minhash, band_keys(signed.minhash, params))
+    from crawler.minhash import packed_signature
 
-        signature = packed_signature(body, params)
+    signature = packed_signature(body, params)
     return Fingerprint(hashed or content_hash(body), signature, band_keys(signature, params))
 
 

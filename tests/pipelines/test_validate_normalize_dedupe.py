@@ -12,14 +12,11 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleItem
-from crawler.storage.neardup import content_hash
+from crawler.lsh import content_hash
+from crawler.minhash import sign_body
+from crawler.normalize import choose_canonical, normalize_body, strip_site_suffix
 from pipelines.dedupe import DedupePipeline
-from pipelines.normalize import (
-    NormalizePipeline,
-    choose_canonical,
-    normalize_body,
-    strip_site_suffix,
-)
+from pipelines.normalize import NormalizePipeline
 from pipelines.validate import ValidatePipeline
 from tests.storage.builders import body_text, make_item
 
@@ -117,6 +114,19 @@ def test_normalize_cleans_text_authors_and_dates_and_sets_the_canonical_url() ->
     assert article.tags == ("Politics",)
     assert article.published_at == local and article.published_at.utcoffset() == timedelta(hours=2)
     assert article.modified_at is not None and article.modified_at.utcoffset() == timedelta(0)
+    assert article.normalized and not item.article.normalized
+
+
+def test_an_article_normalized_in_the_worker_is_not_normalized_again() -> None:
+    """The pipeline takes the worker's word (``normalized``) and still sets the canonical URL."""
+    pipeline = NormalizePipeline.from_crawler(crawler())
+    raw = make_item("https://www.example.com/a?utm_medium=rss", "  Body\u00a0 text ")
+    once = pipeline.process_item(raw)
+    assert once.article.body == "Body text"
+    marked = replace(raw, article=replace(raw.article, normalized=True))
+    again = pipeline.process_item(marked)
+    assert again.article is marked.article  # left as the worker made it
+    assert again.canonical_url == once.canonical_url == "https://www.example.com/a"
 
 
 @pytest.mark.parametrize(
@@ -191,6 +201,18 @@ def test_dedupe_remembers_every_url_a_page_was_reached_by() -> None:
             pipeline.process_item(make_item("https://example.com/a", body, requested_url=url))
     other = make_item("https://example.com/b", body, requested_url=variants[0])
     assert passed(pipeline, other)
+
+
+def test_dedupe_takes_the_hash_of_the_signature_made_from_the_very_body() -> None:
+    pipeline = DedupePipeline.from_crawler(crawler())
+    body, other = body_text(1), body_text(2)
+    signature = replace(sign_body(body), content_hash="carried")  # shows which hash is used
+    item = make_item("https://example.com/a", body)
+    signed = replace(item, article=replace(item.article, signature=signature))
+    assert pipeline.process_item(signed).content_hash == "carried"
+    changed = replace(signed.article, url="https://example.com/b", body=other)
+    stale = replace(signed, article=changed)
+    assert pipeline.process_item(stale).content_hash == content_hash(other)
 
 
 def test_dedupe_memory_is_bounded() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,8 +11,11 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.extraction import ExtractionOptions
+from crawler.extraction import ExtractionOptions, extract_article
 from crawler.items import Article
+from crawler.lsh import body_digest, content_hash
+from crawler.minhash import minhash_signature
+from crawler.normalize import normalize_article
 from crawler.pool import ExtractionFailed, ExtractionPool, PageTask
 
 SITE = Path(__file__).resolve().parent / "sites" / "harbour"
@@ -51,6 +55,24 @@ def test_a_worker_extracts_the_article_and_cleans_its_links(pool: ExtractionPool
     related = f"{BASE}/2024/05/14/port-authority-approves-new-container-terminal.html"
     assert related in article.links  # the page links it with ?utm_source=related
     assert not any("utm_" in link for link in article.links)
+
+
+def test_a_worker_returns_the_article_normalized_with_its_body_hash_and_signature(
+    pool: ExtractionPool,
+) -> None:
+    article = pool.submit(task(page(ARTICLE))).result(timeout=60)
+    assert isinstance(article, Article) and article.normalized
+    in_process = extract_article(page(ARTICLE), BASE + ARTICLE, NOW)
+    assert not in_process.normalized
+    expected = normalize_article(in_process)
+    assert dataclasses.replace(article, links=(), signature=None) == dataclasses.replace(
+        expected, links=()
+    )
+    signature = article.signature
+    assert signature is not None
+    assert signature.body_digest == body_digest(article.body)
+    assert signature.content_hash == content_hash(article.body)
+    assert signature.minhash == minhash_signature(article.body).tobytes()
 
 
 def test_links_only_reads_a_listing_without_extracting_it(pool: ExtractionPool) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 import sqlalchemy as sa
 
 from crawler.items import ArticleItem
+from crawler.lsh import content_hash
 from crawler.minhash import minhash_signature, sign_body
 from crawler.storage import Database
 from crawler.storage.models import ArticleRow, LshBand, table
@@ -46,6 +47,27 @@ def test_storage_uses_the_carried_signature_of_the_same_body(database: Database)
     carried = minhash_signature(other).tobytes()  # not this body's: shows which one is used
     database.store_batch([signed(make_item("https://a.example/2", body), body, carried)])
     assert stored(database, "https://a.example/2") == (carried, set(band_keys(carried)))
+
+
+def test_storage_stores_the_carried_hash_of_the_same_body_only(database: Database) -> None:
+    body, before = body_text(7), body_text(8)
+    item = make_item("https://a.example/7", body)
+    carried = dataclasses.replace(sign_body(body), content_hash="c" * 64)  # shows which is used
+    stale = dataclasses.replace(sign_body(before), content_hash="d" * 64)
+    other = make_item("https://a.example/8", body_text(9))
+    database.store_batch(
+        [
+            dataclasses.replace(item, article=dataclasses.replace(item.article, signature=carried)),
+            dataclasses.replace(other, article=dataclasses.replace(other.article, signature=stale)),
+        ]
+    )
+    with database.read() as conn:
+        rows = conn.execute(sa.select(ARTICLES.c.canonical_url, ARTICLES.c.content_hash))
+        hashes = {url: hashed for url, hashed in rows}
+    assert hashes == {
+        "https://a.example/7": "c" * 64,
+        "https://a.example/8": content_hash(body_text(9)),
+    }
 
 
 def test_a_signature_of_another_body_is_made_again(database: Database) -> None:

@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from crawler.storage.neardup import content_hash, estimated_jaccard, fingerprint, shingles
+from crawler.lsh import content_hash
+from crawler.storage.neardup import estimated_jaccard, fingerprint, shingles
 from crawler.storage.records import prepare
 from crawler.urls import canonicalize_url, is_tracking_param, same_site, site_of, url_key
 from tests.storage.builders import body_text, make_item
