@@ -1,10 +1,13 @@
-"""Log lines for scraped, dropped and failed items that name the page, not the whole article."""
+"""Log lines for scraped, dropped and failed items that name the page, not the whole article;
+no per-page debug lines made when the log level would drop them."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, Self
 
-from scrapy import Spider
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
@@ -21,11 +24,35 @@ def describe(item: Any) -> str:
 
 
 class ArticleLogFormatter(LogFormatter):
-    """Scrapy's log formatter, with items shown by URL (a body can be megabytes)."""
+    """Scrapy's log formatter, with items shown by URL (a body can be megabytes).
 
-    def scraped(
+    The ``Crawled`` and ``Scraped from`` lines of every page are debug lines: below
+    ``LOG_LEVEL`` (or with ``LOG_ENABLED`` off) they are not made at all (Scrapy's root logger
+    passes every level to its handler, which then drops them).
+    """
+
+    def __init__(self, page_lines: bool = True) -> None:
+        super().__init__()
+        self.page_lines = page_lines
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        level = settings.get("LOG_LEVEL")
+        numeric = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+        debug = not isinstance(numeric, int) or numeric <= logging.DEBUG
+        return cls(page_lines=settings.getbool("LOG_ENABLED") and debug)
+
+    def crawled(  # type: ignore[override]
+        self, request: Request, response: Response, spider: Spider
+    ) -> LogFormatterResult | None:
+        return super().crawled(request, response, spider) if self.page_lines else None
+
+    def scraped(  # type: ignore[override]
         self, item: Any, response: Response | Failure | None, spider: Spider
-    ) -> LogFormatterResult:
+    ) -> LogFormatterResult | None:
+        if not self.page_lines:
+            return None
         result = super().scraped(item, response, spider)
         args = dict(result["args"]) if isinstance(result["args"], dict) else {}
         return {**result, "args": {**args, "item": describe(item)}}
