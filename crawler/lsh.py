@@ -9,6 +9,10 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.items import BodySignature
 
 _WORD = re.compile(r"\w+")
 
@@ -41,6 +45,11 @@ DEFAULT_LSH = LshParams()
 def body_digest(body: str) -> bytes:
     """blake2b (16 bytes) of the exact body: which body a `BodySignature` was made from."""
     return hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def made_from(signed: BodySignature, body: str) -> bool:
+    """Whether ``signed`` (its signature and hash) was made from exactly ``body``."""
+    return signed.body_digest == body_digest(body)
 
 
 def body_words(body: str, max_words: int) -> list[str]:

@@ -20,7 +20,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import Article, ArticleItem
-from crawler.lsh import body_digest, content_hash
+from crawler.lsh import content_hash, made_from
 
 #: Pages remembered per crawl by default (about 180 bytes each).
 DEFAULT_MEMORY = 100_000
@@ -75,7 +75,7 @@ class DedupePipeline:
 def _content_hash(article: Article) -> str:
     """The body's hash: its signature's when made from this body (by the extraction worker)."""
     signed = article.signature
-    if signed is not None and signed.body_digest == body_digest(article.body):
+    if signed is not None and made_from(signed, article.body):
         return signed.content_hash
     return content_hash(article.body)
 

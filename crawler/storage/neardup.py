@@ -11,7 +11,7 @@ import operator
 from dataclasses import dataclass
 
 from crawler.items import BodySignature
-from crawler.lsh import DEFAULT_LSH, LshParams, body_digest, body_words, content_hash
+from crawler.lsh import DEFAULT_LSH, LshParams, body_words, content_hash, made_from
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ def fingerprint(
     shape; else the hash is ``hashed`` when given (the body's `content_hash`, made earlier)
     and the signature is made here (importing numpy).
     """
-    if signed is not None and params == DEFAULT_LSH and signed.body_digest == body_digest(body):
+    if signed is not None and params == DEFAULT_LSH and made_from(signed, body):
         return Fingerprint(signed.content_hash, signed.minhash, band_keys(signed.minhash, params))
     from crawler.minhash import packed_signature
 
